@@ -1,0 +1,147 @@
+"""The one analysis chain, used for passages at index time and for queries at search time.
+
+    split_words | fold_characters | lowercase | mark_stopwords | stem
+
+Each stage is a small generator over `Token`s. Character offsets always point into the
+ORIGINAL text, so highlighting marks exactly the characters the reader sees. Folding maps
+typographic quotes and dashes one character to one character, so offsets survive it.
+
+nltk's Snowball stemmer is the only nltk part used (data-free, no downloads). It is imported
+lazily: importing nltk costs ~170 ms, which a one-word query should not pay twice.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from functools import cache, lru_cache
+from importlib import resources
+
+# One character in, one character out: offsets into the folded text equal offsets into the original.
+_FOLD_TABLE = str.maketrans(
+    {
+        "\u2018": "'",  # left single quotation mark
+        "\u2019": "'",  # right single quotation mark (and typographic apostrophe)
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",  # prime
+        "\u02bc": "'",  # modifier letter apostrophe
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u2010": "-",  # hyphen
+        "\u2011": "-",  # non-breaking hyphen
+        "\u2012": "-",  # figure dash
+        "\u2013": "-",  # en dash
+        "\u2014": "-",  # em dash
+        "\u2015": "-",
+        "\u2212": "-",  # minus sign
+        "\u00a0": " ",  # no-break space
+        "\u00ad": "-",  # soft hyphen
+    }
+)
+
+# A word: letters or digits, with internal apostrophes kept ("children's", "o'clock") so that
+# the stemmer, not the tokenizer, decides what a possessive means.
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of a text: what is indexed (`term`) and where it stands in the original."""
+
+    text: str  # the word as it stands after the filters so far
+    position: int  # index in the token stream, counting stopwords (phrases need the gaps)
+    start: int  # character offsets into the original text
+    end: int
+    stop: bool = False  # a stopword: not indexed, but kept for exact phrase matching
+
+    @property
+    def term(self) -> str:
+        return self.text
+
+
+Filter = Callable[[Iterable[Token]], Iterator[Token]]
+
+
+def fold(text: str) -> str:
+    """Typographic quotes, dashes and no-break spaces to ASCII, one character for one."""
+    return text.translate(_FOLD_TABLE)
+
+
+def split_words(text: str) -> Iterator[Token]:
+    """Tokenizer: words of the folded text, with offsets into the original."""
+    for position, match in enumerate(_WORD.finditer(fold(text))):
+        yield Token(match.group(), position, match.start(), match.end())
+
+
+def fold_characters(tokens: Iterable[Token]) -> Iterator[Token]:
+    """Strip accents ("café" -> "cafe") so either spelling finds both."""
+    for token in tokens:
+        if token.text.isascii():
+            yield token
+        else:
+            decomposed = unicodedata.normalize("NFKD", token.text)
+            plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+            yield replace(token, text=plain or token.text)
+
+
+def lowercase(tokens: Iterable[Token]) -> Iterator[Token]:
+    for token in tokens:
+        yield replace(token, text=token.text.casefold())
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    """Lucene's English stop set (the one Pyserini and bm25s use), shipped in the repo."""
+    words = resources.files("indexer").joinpath("stopwords_en.txt").read_text("utf-8")
+    return frozenset(w.strip() for w in words.splitlines() if w.strip())
+
+
+def mark_stopwords(tokens: Iterable[Token]) -> Iterator[Token]:
+    stop = stopwords()
+    for token in tokens:
+        yield replace(token, stop=True) if token.text in stop else token
+
+
+@lru_cache(maxsize=1 << 16)
+def stem_word(word: str) -> str:
+    """Snowball (Porter2) English stem; cached, since running text repeats its words."""
+    return _stemmer().stem(word)
+
+
+@cache
+def _stemmer():
+    from nltk.stem.snowball import SnowballStemmer  # lazy: see module docstring
+
+    return SnowballStemmer("english")
+
+
+def stem(tokens: Iterable[Token]) -> Iterator[Token]:
+    for token in tokens:
+        yield token if token.stop else replace(token, text=stem_word(token.text))
+
+
+FILTERS: tuple[Filter, ...] = (fold_characters, lowercase, mark_stopwords, stem)
+
+
+def analyse(text: str, *, keep_stopwords: bool = False) -> list[Token]:
+    """Run the whole chain. Stopwords are dropped unless asked for (phrase matching wants them)."""
+    tokens: Iterable[Token] = split_words(text)
+    for step in FILTERS:
+        tokens = step(tokens)
+    return [t for t in tokens if keep_stopwords or not t.stop]
+
+
+def terms(text: str) -> list[str]:
+    """The indexed terms of a text, in order: what BM25 counts."""
+    return [t.text for t in analyse(text)]
+
+
+def normalise_word(word: str) -> str:
+    """A word as the chain sees it before stemming (for prefix queries such as `inspect*`)."""
+    tokens = list(lowercase(fold_characters(split_words(word))))
+    return tokens[0].text if tokens else ""

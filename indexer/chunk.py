@@ -1,0 +1,188 @@
+"""Chunk: cleaned lines -> the passages a reader sees, with paragraph labels and sections.
+
+Rules (each is tested against the golden files in tests/golden/):
+
+- A paragraph is a line, or lines joined when one continues the other. The tell for a
+  continuation is a line that does not end a sentence followed by one that starts in lower
+  case; it joins paragraphs broken across a page break ("... part of their" / "review
+  meetings.") as well as hard-wrapped lines.
+- A numbered paragraph ("27. When children ...") is its own passage and keeps its number
+  as its paragraph label, which is how Ofsted reports are cited.
+- A heading (a one-line block, short, not ending a sentence, or Ofsted's "...: outstanding")
+  is not a passage: it becomes the section of the passages under it. The first heading
+  before any passage is the document's title.
+- A bulleted list belongs with its lead-in: the list and the paragraph before it are one
+  passage (lines kept, joined by newlines). A list straight after a heading stands alone.
+- A table (tab-separated lines) is one passage.
+- A paragraph that repeats the title or an earlier passage word for word is dropped (pages
+  repeat their headline).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from indexer.clean import Line, ends_sentence, split_blocks
+
+_NUMBERED = re.compile(r"^(\d{1,3})\.\s+\S")
+_BULLET = re.compile(r"^\s*(?:[-*•·▪◦‣–]|\d{1,2}\))\s+\S")
+_GRADE_HEADING = re.compile(
+    r":\s*(outstanding|good|adequate|requires improvement(?: to be good)?|inadequate)$",
+    re.IGNORECASE,
+)
+_HEADING_MAX_WORDS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """One passage as it stands in the source: text exactly as written, and where."""
+
+    text: str
+    paragraph: str | None  # the document's own label ("27"), if it has one
+    section: str | None  # the heading above it
+    line_start: int
+    line_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkedDocument:
+    title: str | None
+    chunks: list[Chunk]
+
+
+@dataclass(slots=True)
+class _Unit:
+    """A paragraph being assembled; `kind` is text, numbered, bullet or table."""
+
+    kind: str
+    lines: list[Line] = field(default_factory=list)
+    single_line_block: bool = False
+
+    @property
+    def text(self) -> str:
+        sep = "\n" if self.kind in ("bullet", "table") else " "
+        return sep.join(x.text.strip() for x in self.lines)
+
+    @property
+    def last_text(self) -> str:
+        return self.lines[-1].text.strip()
+
+
+def _kind(text: str) -> str:
+    if "\t" in text:
+        return "table"
+    if _NUMBERED.match(text):
+        return "numbered"
+    if _BULLET.match(text):
+        return "bullet"
+    return "text"
+
+
+def _continues(previous: _Unit, text: str) -> bool:
+    """True when `text` carries on the paragraph `previous` (a wrapped line or a page break)."""
+    first = text.lstrip()[:1]
+    return (
+        previous.kind in ("text", "numbered")
+        and first.islower()
+        and not ends_sentence(previous.last_text)
+    )
+
+
+def _is_heading(unit: _Unit) -> bool:
+    text = unit.text
+    if not unit.single_line_block or unit.kind != "text":
+        return False
+    if _GRADE_HEADING.search(text):
+        return True
+    words = text.split()
+    return (
+        len(words) <= _HEADING_MAX_WORDS
+        and not re.search(r"[.,;:!]$", text)
+        and not re.match(r"^[A-Z][\w ]{1,30}:\s", text)  # "Lead inspector: ..." is content
+    )
+
+
+def _is_title(unit: _Unit) -> bool:
+    """A page's headline: its first paragraph, on a line of its own, not a sentence."""
+    text = unit.text
+    return (
+        unit.single_line_block
+        and unit.kind == "text"
+        and len(text.split()) <= 25
+        and not re.search(r"[.,;:!]$", text)
+    )
+
+
+def _units(lines: list[Line]) -> list[_Unit]:
+    """Group lines into paragraph units. A continuation may cross a blank line (a page break)."""
+    units: list[_Unit] = []
+    for block in split_blocks(lines):
+        first_new = len(units)
+        for line in block:
+            text = line.text.strip()
+            kind = _kind(text)
+            previous = units[-1] if units else None
+            if previous is not None and kind == "text" and _continues(previous, text):
+                previous.lines.append(line)
+                previous.single_line_block = False
+            elif previous is not None and kind == previous.kind == "table" and line is not block[0]:
+                previous.lines.append(line)
+            else:
+                units.append(_Unit(kind, [line]))
+        new = units[first_new:]
+        if len(block) == 1 and len(new) == 1:
+            new[0].single_line_block = True
+    return units
+
+
+def chunk_paragraphs(lines: list[Line]) -> ChunkedDocument:
+    """Turn cleaned lines into passages (see the module docstring for the rules)."""
+    title: str | None = None
+    section: str | None = None
+    chunks: list[Chunk] = []
+    seen: set[str] = set()
+    pending_lead_in: _Unit | None = None  # the paragraph a following list belongs to
+    pending_list: list[Line] = []
+
+    def emit(unit_lines: list[Line], text: str, kind: str) -> None:
+        key = " ".join(text.split()).casefold()
+        if key in seen:
+            return
+        seen.add(key)
+        label = None
+        if kind == "numbered":
+            match = _NUMBERED.match(text)
+            label = match.group(1) if match else None
+        chunks.append(Chunk(text, label, section, unit_lines[0].number, unit_lines[-1].number))
+
+    def flush() -> None:
+        nonlocal pending_lead_in, pending_list
+        if pending_lead_in is not None:
+            lines_ = pending_lead_in.lines + pending_list
+            text = pending_lead_in.text
+            if pending_list:
+                text += "\n" + "\n".join(x.text.strip() for x in pending_list)
+            emit(lines_, text, pending_lead_in.kind)
+        elif pending_list:
+            emit(pending_list, "\n".join(x.text.strip() for x in pending_list), "bullet")
+        pending_lead_in, pending_list = None, []
+
+    for unit in _units(lines):
+        if unit.kind == "bullet":
+            pending_list.extend(unit.lines)
+            continue
+        if title is None and not chunks and pending_lead_in is None and _is_title(unit):
+            title = unit.text
+            seen.add(" ".join(title.split()).casefold())
+            continue
+        if _is_heading(unit):
+            flush()
+            if " ".join(unit.text.split()).casefold() != (title or "").casefold():
+                section = unit.text
+            continue
+        flush()
+        pending_lead_in = unit
+    flush()
+    # A heading with nothing under it (a trailing one) has simply been dropped.
+    return ChunkedDocument(title=title, chunks=chunks)

@@ -1,0 +1,165 @@
+"""Metadata: title, publisher, publication date and inspection year of a document.
+
+Read from the text first; the corpus's facts file (`facts.toml` in the corpus folder) may
+fill what the text lacks, each fact with its source. Nothing is guessed: a field no rule
+finds and no fact supplies stays unknown. Every value records where it came from.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.chunk import ChunkedDocument
+from indexer.clean import CleanText
+from indexer.dates import (
+    _MONTH,
+    DATE_IN_WORDS,
+    MONTHS,
+    PartialDate,
+    parse_dmy_numeric,
+    parse_dmy_words,
+    parse_iso,
+    parse_range,
+)
+from indexer.records import Metadata
+
+FACTS_FILE = "facts.toml"
+FIELDS = ("title", "publisher", "date", "inspection_year", "inspection_start", "inspection_end")
+
+
+class FactsError(ValueError):
+    """The corpus's facts file is malformed."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    value: str | int
+    source: str
+
+
+Facts = Mapping[str, Mapping[str, Fact]]  # document id -> field -> fact
+
+
+def load_facts(folder: Path) -> dict[str, dict[str, Fact]]:
+    """Read `facts.toml` from a corpus folder (absent is fine: no facts)."""
+    path = folder / FACTS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise FactsError(f"{path}: {error}") from None
+    facts: dict[str, dict[str, Fact]] = {}
+    for i, entry in enumerate(data.get("fact", []), start=1):
+        where = f"{path}: fact {i}"
+        missing = [k for k in ("document", "field", "value", "source") if k not in entry]
+        if missing:
+            raise FactsError(f"{where} lacks {', '.join(missing)}")
+        if entry["field"] not in FIELDS:
+            raise FactsError(f"{where}: unknown field '{entry['field']}' (one of {FIELDS})")
+        if not str(entry["source"]).strip():
+            raise FactsError(f"{where}: a fact needs a source")
+        value = entry["value"]
+        if entry["field"] in ("date", "inspection_start", "inspection_end"):
+            value = parse_iso(str(value)).iso
+        facts.setdefault(entry["document"], {})[entry["field"]] = Fact(value, entry["source"])
+    return facts
+
+
+# --- rules over the text -------------------------------------------------------------------
+
+_HEADER = re.compile(r"\s*date (\d{4}-\d{2}-\d{2}) (.+?)(?: \(source: ([^)]+)\))?\s*$", re.I)
+_REPORT_PUBLISHED = re.compile(rf"report published:?\s*(\d{{1,2}})\s+{_MONTH}\s+(\d{{4}})", re.I)
+_INSPECTION_DATES = re.compile(r"inspection dates?:?\s*(.+)", re.I)
+# "inspection in 2009", "inspectors who examined the service in 2009"; not "last visited in 2012"
+_INSPECTED_IN_YEAR = re.compile(
+    r"\b(?:inspection|inspected|examined the service)\b[^.]{0,40}?\bin ((?:19|20)\d\d)\b", re.I
+)
+_INSPECTED_IN_MONTH = re.compile(
+    rf"\b(?:an inspection|the inspection|inspected|visiting the authority|inspectors visited)"
+    rf"\b[^.]{{0,30}}?\bin {_MONTH}(?!\s*\d)",
+    re.I,
+)
+_MORE_FROM = re.compile(r"more from (.+)", re.I)
+_COPYRIGHT = re.compile(r"©\s*(.+?)\s+(?:19|20)\d\d\s*$")
+
+
+def _from_text(raw: str, cleaned: CleanText, chunked: ChunkedDocument) -> dict[str, tuple]:
+    """Each found field -> (value, how it was found)."""
+    found: dict[str, tuple] = {}
+    dropped = [line.text.strip() for line, _ in cleaned.dropped]
+
+    for line in dropped:
+        header = _HEADER.fullmatch(line)
+        if header:
+            found["date"] = (header.group(1), f"text: header line '{line[:40]}...'")
+            found["title"] = (header.group(2).strip(), "text: header line")
+            if header.group(3):
+                found["publisher"] = (header.group(3).strip(), "text: '(source: ...)'")
+        elif "date" not in found and (numeric := parse_dmy_numeric(line)):
+            found["date"] = (numeric.iso, f"text: date line '{line}'")
+
+    if "title" not in found and chunked.title:
+        found["title"] = (chunked.title, "text: first heading")
+
+    if "date" not in found and (published := _REPORT_PUBLISHED.search(raw)):
+        value = parse_dmy_words(*published.groups())
+        if value:
+            found["date"] = (value.iso, f"text: '{published.group(0)}'")
+
+    for line in dropped:
+        if "publisher" not in found and (more := _MORE_FROM.fullmatch(line)):
+            found["publisher"] = (more.group(1).strip(), f"text: '{line}'")
+        if "publisher" not in found and (mark := _COPYRIGHT.fullmatch(line)):
+            owner = mark.group(1).strip()
+            if owner.lower() == "crown copyright":
+                if "ofsted.gov.uk" in raw.lower():
+                    found["publisher"] = ("Ofsted", f"text: '{line}' and Ofsted's contact block")
+            else:
+                found["publisher"] = (owner, f"text: '{line}'")
+
+    dates_line = _INSPECTION_DATES.search(raw)
+    span = parse_range(dates_line.group(1)) if dates_line else None
+    if span is None and dates_line and (single := DATE_IN_WORDS.search(dates_line.group(1))):
+        one = parse_dmy_words(*single.groups())
+        span = (one, one) if one else None
+    if span:
+        how = f"text: '{dates_line.group(0).strip()[:60]}'"
+        found["inspection_start"] = (span[0].iso, how)
+        found["inspection_end"] = (span[1].iso, how)
+        found["inspection_year"] = (span[0].year, how)
+    elif in_year := _INSPECTED_IN_YEAR.search(raw):
+        found["inspection_year"] = (int(in_year.group(1)), f"text: '{in_year.group(0)}'")
+    elif (in_month := _INSPECTED_IN_MONTH.search(raw)) and "date" in found:
+        # "an inspection in April" in a piece dated June 2022: April 2022. A month later in
+        # the year than the publication date means the previous year.
+        published = PartialDate(found["date"][0])
+        month = MONTHS[in_month.group(1).lower().rstrip(".")]
+        if published.precision != "year":
+            year = published.year if month <= published.first.month else published.year - 1
+            found["inspection_year"] = (
+                year,
+                f"text: '{in_month.group(0)}', before publication ({published.iso})",
+            )
+    return found
+
+
+def extract_metadata(
+    doc_id: str,
+    raw: str,
+    cleaned: CleanText,
+    chunked: ChunkedDocument,
+    facts: Facts,
+) -> Metadata:
+    """The document's metadata: text first, then the facts file for what the text lacks."""
+    found = _from_text(raw, cleaned, chunked)
+    for name, fact in facts.get(doc_id, {}).items():
+        if name not in found:
+            found[name] = (fact.value, f"{FACTS_FILE}: {fact.source}")
+    values = {name: found[name][0] for name in found}
+    provenance = {name: found[name][1] for name in sorted(found)}
+    return Metadata(**values, provenance=provenance)

@@ -1,0 +1,57 @@
+"""Typed records at the boundaries. `--json` output is `dataclasses.asdict()` of these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What is known about a document, each field with where it came from (`provenance`).
+
+    Unknown stays None: a value is extracted from the text or supplied, with its source, by the
+    corpus's facts file; never guessed.
+    """
+
+    title: str | None = None
+    publisher: str | None = None
+    date: str | None = None  # publication date, ISO 8601 at its precision (see indexer.dates)
+    inspection_year: int | None = None  # the year of the inspection the document reports on
+    inspection_start: str | None = None
+    inspection_end: str | None = None
+    provenance: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Document:
+    """An indexed document: its identity, metadata and what indexing it produced."""
+
+    doc_id: str  # path below the corpus folder, without extension: the citation key's prefix
+    source: str  # the file, as a reader can open it
+    title: str | None
+    publisher: str | None
+    date: str | None
+    inspection_year: int | None
+    inspection_start: str | None
+    inspection_end: str | None
+    passages: int
+    tokens: int  # analysed tokens in all passages (BM25's document lengths add up to this)
+    sha256: str
+    path: str  # absolute path of the file, to notice when it changes
+    provenance: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A paragraph as the reader sees it, with everything needed to cite it."""
+
+    citation: str  # "<document id>#<n>", n the 1-based position in reading order
+    source: str
+    title: str | None
+    publisher: str | None
+    date: str | None
+    inspection_year: int | None
+    section: str | None
+    paragraph: str | None  # the document's own paragraph label ("27"), if any
+    text: str
+    lines: tuple[int, int]  # first and last line in the source file

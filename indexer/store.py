@@ -1,0 +1,438 @@
+"""The index on disk. The only module that imports whoosh.
+
+Whoosh keeps the inverted index (postings with positions) and the stored passages. What it
+does not do to the letter, this module does:
+
+- document lengths: whoosh stores a field's length lossily in one byte; BM25 here uses each
+  passage's EXACT analysed length, kept in a numeric column (`length`);
+- the weighting: whoosh's BM25F uses another idf; `ExactBM25` below scores with the pure
+  functions in `search.bm25` (Lucene's variant);
+- document metadata lives beside the whoosh files in `documents.json`, written atomically.
+
+The schema is declared once, here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import analysis, fields, index, query, scoring, searching
+from whoosh.filedb.filestore import FileStorage
+
+from indexer.analysis import analyse
+from indexer.dates import PartialDate
+from indexer.records import Document
+from search.bm25 import bm25_idf, bm25_term_weight
+
+MANIFEST = "documents.json"
+FORMAT_VERSION = 1
+INDEX_NAME = "passages"
+
+
+class IndexMissing(FileNotFoundError):
+    """There is no index at the given place."""
+
+
+class IndexDamaged(RuntimeError):
+    """The index exists but cannot be read."""
+
+
+class ChainTokenizer(analysis.Tokenizer):
+    """Whoosh adapter for `indexer.analysis`: the same chain indexes passages and parses queries.
+
+    Positions count stopwords, so that "children in care" can be matched exactly later.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ChainTokenizer)
+
+    def __hash__(self) -> int:
+        return hash(ChainTokenizer)
+
+    def __call__(  # whoosh's protocol
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[analysis.Token]:
+        token = analysis.Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for ours in analyse(value):
+            token.text = ours.text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = value[ours.start : ours.end]
+            if positions:
+                token.pos = start_pos + ours.position
+            if chars:
+                token.startchar = start_char + ours.start
+                token.endchar = start_char + ours.end
+            yield token
+
+
+def _schema() -> fields.Schema:
+    chain = ChainTokenizer()
+    return fields.Schema(
+        citation=fields.ID(stored=True, unique=True),
+        doc_id=fields.ID(stored=True),
+        n=fields.NUMERIC(int, stored=True),
+        paragraph=fields.ID(stored=True),
+        section=fields.TEXT(analyzer=chain, stored=True, phrase=False),
+        title=fields.TEXT(analyzer=chain, phrase=False),
+        publisher=fields.TEXT(analyzer=chain, phrase=False),
+        text=fields.TEXT(analyzer=chain, stored=True, phrase=True),
+        # exact analysed length of `text`, for BM25 (whoosh's own is lossy)
+        length=fields.NUMERIC(int, bits=32, signed=False, sortable=True),
+        inspection_year=fields.NUMERIC(int, bits=32),
+        date_first=fields.NUMERIC(int, bits=32),  # publication date interval, as YYYYMMDD
+        date_last=fields.NUMERIC(int, bits=32),
+        line_start=fields.STORED,
+        line_end=fields.STORED,
+    )
+
+
+SCHEMA = _schema()
+TEXT_FIELD = "text"
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    """A passage as stored: what the indexer writes and the engine reads back."""
+
+    citation: str
+    doc_id: str
+    n: int
+    paragraph: str | None
+    section: str | None
+    text: str
+    line_start: int
+    line_end: int
+    length: int
+
+
+def _yyyymmdd(day: Any) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+class ExactBM25(scoring.WeightingModel):
+    """Lucene's BM25 with exact passage lengths (formula in `search.bm25`)."""
+
+    use_final = False
+
+    def __init__(self, k1: float, b: float, avgdl: float, doc_count: int) -> None:
+        self.k1, self.b, self.avgdl, self.doc_count = k1, b, avgdl, doc_count
+
+    def scorer(self, searcher: Any, fieldname: str, text: bytes, qf: int = 1) -> scoring.BaseScorer:
+        if fieldname != TEXT_FIELD:  # metadata fields filter; they do not score
+            return _ConstantScorer(0.0)
+        n = searcher.get_parent().doc_frequency(fieldname, text)
+        idf = bm25_idf(self.doc_count, n)
+        lengths = searcher.reader().column_reader("length")
+        return _ExactBM25Scorer(idf * qf, lengths, self.k1, self.b, self.avgdl)
+
+
+class _ExactBM25Scorer(scoring.BaseScorer):
+    def __init__(self, idf: float, lengths: Any, k1: float, b: float, avgdl: float) -> None:
+        self.idf, self.lengths, self.k1, self.b, self.avgdl = idf, lengths, k1, b, avgdl
+
+    def score(self, matcher: Any) -> float:
+        tf = matcher.weight()
+        dl = self.lengths[matcher.id()]
+        return self.idf * bm25_term_weight(tf, dl, self.avgdl, self.k1, self.b)
+
+    def max_quality(self) -> float:
+        # tf * (k1 + 1) / (tf + k1 * norm) stays below k1 + 1 for any tf and length
+        return self.idf * (self.k1 + 1.0)
+
+    block_quality = lambda self, matcher: self.max_quality()  # noqa: E731
+
+
+class _ConstantScorer(scoring.BaseScorer):
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def score(self, matcher: Any) -> float:
+        return self.value
+
+    def max_quality(self) -> float:
+        return self.value
+
+    block_quality = lambda self, matcher: self.value  # noqa: E731
+
+
+# --- query construction: the engine describes, this module builds whoosh objects ---------------
+
+
+@dataclass(frozen=True)
+class TermClause:
+    """One query element, analysed: `terms` are index terms (stems) in order."""
+
+    field: str
+    terms: tuple[str, ...]
+    kind: str  # "term", "phrase", "prefix", "range" (terms: low, high) or "any" (exact values)
+    gaps: tuple[int, ...] = ()  # for phrases: position steps between consecutive terms
+
+
+def _whoosh_clause(clause: TermClause, scoring_on: bool) -> query.Query:
+    if clause.kind == "range":  # inspection years, inclusive
+        lo, hi = (int(x) for x in clause.terms)
+        return query.ConstantScoreQuery(query.NumericRange(clause.field, lo, hi), 0.0)
+    if clause.kind == "any":  # any of these exact values (documents)
+        alternatives = [query.Term(clause.field, t) for t in clause.terms]
+        return (
+            query.ConstantScoreQuery(query.Or(alternatives), 0.0)
+            if alternatives
+            else query.NullQuery
+        )
+    if clause.kind == "prefix":
+        q: query.Query = query.Prefix(clause.field, clause.terms[0])
+        return q if scoring_on and clause.field == TEXT_FIELD else query.ConstantScoreQuery(q, 0.0)
+    terms = [query.Term(clause.field, t) for t in clause.terms]
+    if clause.kind == "phrase" and len(terms) > 1:
+        # Candidates: the words within the widest gap; exact order and gaps are checked by the
+        # engine. The phrase scores as the sum of its words.
+        near = query.Phrase(clause.field, list(clause.terms), slop=max(clause.gaps or (1,)))
+        return query.And([query.ConstantScoreQuery(near, 0.0), *terms])
+    if len(terms) == 1:
+        return terms[0]
+    return query.And(terms)
+
+
+def build_query(
+    should: Sequence[TermClause], must: Sequence[TermClause], must_not: Sequence[TermClause]
+) -> query.Query:
+    """OR of `should`, AND of `must`, minus `must_not` (Lucene's boolean model)."""
+    positive: query.Query | None = None
+    if should:
+        positive = query.Or([_whoosh_clause(c, True) for c in should])
+    if must:
+        required = query.And([_whoosh_clause(c, True) for c in must])
+        positive = query.AndMaybe(required, positive) if positive is not None else required
+    if positive is None:
+        raise ValueError("a query needs at least one positive clause")
+    if must_not:
+        positive = query.AndNot(positive, query.Or([_whoosh_clause(c, False) for c in must_not]))
+    return positive
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions that do not score: documents, inspection years, publication dates."""
+
+    doc_ids: frozenset[str] | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    date_first: Any = None  # datetime.date: the passage's document must end on or after it
+    date_last: Any = None  # ... and start on or before it
+
+
+def _filter_query(filters: Filters) -> query.Query | None:
+    parts: list[query.Query] = []
+    if filters.doc_ids is not None:
+        parts.append(query.Or([query.Term("doc_id", d) for d in sorted(filters.doc_ids)]))
+    if filters.year_from is not None or filters.year_to is not None:
+        parts.append(query.NumericRange("inspection_year", filters.year_from, filters.year_to))
+    if filters.date_first is not None:
+        parts.append(query.NumericRange("date_last", _yyyymmdd(filters.date_first), None))
+    if filters.date_last is not None:
+        parts.append(query.NumericRange("date_first", None, _yyyymmdd(filters.date_last)))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else query.And(parts)
+
+
+# --- the store ------------------------------------------------------------------------------
+
+
+def _row(stored: dict[str, Any], length: int = 0) -> PassageRow:
+    return PassageRow(
+        citation=stored["citation"],
+        doc_id=stored["doc_id"],
+        n=stored["n"],
+        paragraph=stored.get("paragraph") or None,
+        section=stored.get("section") or None,
+        text=stored["text"],
+        line_start=stored["line_start"],
+        line_end=stored["line_end"],
+        length=length,
+    )
+
+
+def write_json_atomically(path: Path, data: Any) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename over the target."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Store:
+    """An open index: whoosh for passages, the manifest for documents."""
+
+    def __init__(self, folder: Path, documents: dict[str, Document], roots: list[str]) -> None:
+        self.folder = folder
+        self.documents = documents
+        self.roots = roots
+        self._index: Any = None
+        self._searcher: Any = None
+
+    # reading ---------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, folder: Path) -> Store:
+        manifest = folder / MANIFEST
+        if not manifest.is_file() or not index.exists_in(str(folder), indexname=INDEX_NAME):
+            raise IndexMissing(f"no index at {folder}")
+        try:
+            data = json.loads(manifest.read_text("utf-8"))
+            if data.get("format") != FORMAT_VERSION:
+                raise IndexDamaged(f"{folder} was built by another version of this tool")
+            documents = {
+                d["doc_id"]: Document(**{**d, "provenance": d.get("provenance", {})})
+                for d in data["documents"]
+            }
+            store = cls(folder, documents, list(data.get("roots", [])))
+            store._index = index.open_dir(str(folder), indexname=INDEX_NAME)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise IndexDamaged(f"{folder}: {error}") from None
+        except Exception as error:  # whoosh raises many kinds on a damaged TOC or segment
+            raise IndexDamaged(f"{folder}: {type(error).__name__}: {error}") from None
+        return store
+
+    @property
+    def searcher(self) -> Any:
+        """A searcher over the one reader this store keeps open (weighting set per search)."""
+        if self._searcher is None:
+            self._searcher = self._index.searcher()
+        return self._searcher
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def passage_count(self) -> int:
+        return sum(d.passages for d in self.documents.values())
+
+    def average_length(self) -> float:
+        count = self.passage_count()
+        return sum(d.tokens for d in self.documents.values()) / count if count else 0.0
+
+    def search(
+        self, q: query.Query, filters: Filters, *, k1: float, b: float
+    ) -> list[tuple[float, int]]:
+        """Every matching passage as (score, docnum), best first; ties in index order."""
+        weighting = ExactBM25(k1, b, self.average_length(), self.passage_count())
+        searcher = searching.Searcher(
+            self.searcher.reader(), weighting=weighting, closereader=False
+        )
+        results = searcher.search(q, limit=None, filter=_filter_query(filters))
+        return sorted(results.top_n, key=lambda hit: (-hit[0], hit[1]))
+
+    def row(self, docnum: int) -> PassageRow:
+        """The stored passage behind a search result."""
+        reader = self.searcher.reader()
+        return _row(reader.stored_fields(docnum), reader.column_reader("length")[docnum])
+
+    def get(self, citation: str) -> PassageRow | None:
+        stored = self.searcher.document(citation=citation)
+        return _row(stored) if stored else None
+
+    def passages_of(self, doc_id: str) -> list[PassageRow]:
+        rows = [_row(s) for s in self.searcher.documents(doc_id=doc_id)]
+        return sorted(rows, key=lambda r: r.n)
+
+    def doc_frequency(self, term: str) -> int:
+        return self.searcher.doc_frequency(TEXT_FIELD, term)
+
+    def lexicon_prefix(self, prefix: str) -> list[str]:
+        return [t.decode("utf-8") for t in self.searcher.reader().expand_prefix(TEXT_FIELD, prefix)]
+
+
+class StoreWriter:
+    """Adds and deletes documents, then commits whoosh and the manifest together."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        if index.exists_in(str(folder), indexname=INDEX_NAME) and (folder / MANIFEST).is_file():
+            existing = Store.open(folder)
+            self.documents = dict(existing.documents)
+            self.roots = list(existing.roots)
+            self._index = existing._index
+        else:
+            self.documents, self.roots = {}, []
+            self._index = FileStorage(str(folder)).create_index(SCHEMA, indexname=INDEX_NAME)
+        self._writer = self._index.writer()
+        self._deleted = False
+
+    def delete_document(self, doc_id: str) -> None:
+        if doc_id in self.documents:
+            self._writer.delete_by_term("doc_id", doc_id)
+            del self.documents[doc_id]
+            self._deleted = True
+
+    def add_document(self, document: Document, rows: Iterable[PassageRow]) -> None:
+        self.delete_document(document.doc_id)
+        first = last = year = None
+        if document.date:
+            span = PartialDate(document.date)
+            first, last = _yyyymmdd(span.first), _yyyymmdd(span.last)
+        year = document.inspection_year
+        for row in rows:
+            self._writer.add_document(
+                citation=row.citation,
+                doc_id=row.doc_id,
+                n=row.n,
+                paragraph=row.paragraph or "",
+                section=row.section or "",
+                title=document.title or "",
+                publisher=document.publisher or "",
+                text=row.text,
+                length=row.length,
+                **({"inspection_year": year} if year is not None else {}),
+                **({"date_first": first, "date_last": last} if first is not None else {}),
+                line_start=row.line_start,
+                line_end=row.line_end,
+            )
+        self.documents[document.doc_id] = document
+
+    def commit(self, roots: Sequence[str]) -> None:
+        # Deleted passages linger in whoosh's segments and would still count in document
+        # frequencies; merging them away keeps BM25's idf exact.
+        self._writer.commit(optimize=self._deleted)
+        self.roots = sorted(set(self.roots) | set(roots))
+        write_json_atomically(
+            self.folder / MANIFEST,
+            {
+                "format": FORMAT_VERSION,
+                "roots": self.roots,
+                "documents": [asdict(d) for d in sorted(self.documents.values(), key=_key)],
+            },
+        )
+
+    def cancel(self) -> None:
+        self._writer.cancel()
+
+
+def _key(document: Document) -> str:
+    return document.doc_id

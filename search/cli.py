@@ -1,0 +1,356 @@
+"""`search`: the command line. Each command parses, calls one library function, formats.
+
+Exit codes: 0 success (zero hits included), 1 a runtime error, 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from search.bm25 import K1, B
+
+DEFAULT_INDEX = "index"
+DEFAULT_CORPUS = "seeds"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def index_option(function: F) -> F:
+    return click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=lambda: os.environ.get("SEARCH_INDEX", DEFAULT_INDEX),
+        show_default="index/ or $SEARCH_INDEX",
+        help="The index folder.",
+    )(function)
+
+
+def json_option(function: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(
+        function
+    )
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _use_color(choice: str) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    stream = click.get_text_stream("stdout")
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def _open_engine(index_dir: Path, *, build_if_missing: bool = False) -> Any:
+    """Open the index; with `build_if_missing`, build it from seeds/ first and say so."""
+    from search.engine import Engine, IndexDamaged, IndexMissing
+
+    try:
+        return Engine.open(index_dir)
+    except IndexMissing:
+        corpus = Path(DEFAULT_CORPUS)
+        if not build_if_missing or not corpus.is_dir():
+            raise click.ClickException(
+                f"no index at {index_dir}/. Build one with: search index PATH [--index {index_dir}]"
+            ) from None
+        click.echo(f"No index at {index_dir}/ yet: building it from {corpus}/ first.", err=True)
+        _run_index([corpus], index_dir, rebuild=False, quiet=True)
+        return Engine.open(index_dir)
+    except IndexDamaged as error:
+        raise click.ClickException(
+            f"the index is damaged ({error}). "
+            f"Rebuild it with: search index --rebuild --index {index_dir}"
+        ) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="passage-search")
+def cli() -> None:
+    """Find, filter and cite passages in inspection reports and the news about them.
+
+    \b
+    Quick start:
+      search index seeds/                 build the index (also done on first query)
+      search query "care leavers" --year 2022
+      search show 004_26166e069228efdc#35 --context 1
+    """
+
+
+# --- index ------------------------------------------------------------------------------------
+
+
+def _run_index(paths: list[Path], index_dir: Path, *, rebuild: bool, quiet: bool) -> Any:
+    from indexer.metadata import FactsError
+    from indexer.pipeline import CorpusNotFound, build_index
+    from indexer.store import IndexDamaged
+
+    def warn(path: str, reason: str) -> None:
+        click.echo(f"warning: skipped {path}: {reason}", err=True)
+
+    if rebuild:
+        import shutil
+
+        shutil.rmtree(index_dir, ignore_errors=True)
+    try:
+        return build_index(paths, index_dir, on_skip=warn)
+    except CorpusNotFound as error:
+        hint = "Give a folder or file of .txt, .md or .html documents."
+        raise click.UsageError(f"{error}. {hint}") from None
+    except FactsError as error:
+        raise click.ClickException(f"facts file: {error}") from None
+    except IndexDamaged as error:
+        raise click.ClickException(
+            f"the index is damaged ({error}). Rebuild it with: search index --rebuild"
+        ) from None
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--rebuild", is_flag=True, help="Discard the index and build it again from scratch.")
+def index_command(paths: tuple[Path, ...], index_dir: Path, rebuild: bool) -> None:
+    """Build or update the index from PATHS (folders or files; default: seeds/).
+
+    Unchanged files are skipped, changed ones re-indexed, removed ones dropped. A folder's
+    facts.toml supplies metadata its documents' texts lack.
+    """
+    targets = list(paths)
+    if not targets:
+        targets = _previous_roots(index_dir) or [Path(DEFAULT_CORPUS)]
+    report = _run_index(targets, index_dir, rebuild=rebuild, quiet=False)
+    click.echo(
+        f"Indexed {report.documents} documents, {report.passages} passages in {index_dir}/ "
+        f"({len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged, {len(report.removed)} removed, "
+        f"{len(report.skipped)} skipped)."
+    )
+    if report.skipped:
+        raise click.exceptions.Exit(1)
+
+
+def _previous_roots(index_dir: Path) -> list[Path]:
+    manifest = index_dir / "documents.json"
+    try:
+        roots = json.loads(manifest.read_text("utf-8")).get("roots", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [Path(r) for r in roots if Path(r).exists()]
+
+
+# --- query ------------------------------------------------------------------------------------
+
+
+@cli.command("query")
+@click.argument("text")
+@click.option("--year", help="Inspection year, or a range: 2022, 2020-2022.")
+@click.option("--from", "date_from", help="Published on or after: YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--to", "date_to", help="Published on or before: YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--source", help="Only documents whose id or file path contains this.")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--k1", type=click.FloatRange(min=0), default=K1, show_default=True, help="BM25 k1.")
+@click.option("--b", type=click.FloatRange(0, 1), default=B, show_default=True, help="BM25 b.")
+@click.option(
+    "--color",
+    "--colour",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Highlight matches; auto: only on a terminal.",
+)
+@json_option
+@index_option
+def query_command(
+    text: str,
+    year: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    source: str | None,
+    limit: int,
+    k1: float,
+    b: float,
+    color: str,
+    as_json: bool,
+    index_dir: Path,
+) -> None:
+    """Search for TEXT; best passages first, matches highlighted.
+
+    \b
+    care leavers          any of the words (more matches rank higher)
+    "children in care"    an exact phrase
+    +word  -word          must / must not contain
+    inspect*              words starting with inspect
+    section:leavers       a field: section, title, publisher, paragraph, source, year
+    """
+    from search.engine import FilterError, QueryError
+
+    engine = _open_engine(index_dir, build_if_missing=True)
+    try:
+        result = engine.search(
+            text,
+            year=year,
+            date_from=date_from,
+            date_to=date_to,
+            source=source,
+            limit=limit,
+            k1=k1,
+            b=b,
+        )
+    except (QueryError, FilterError) as error:
+        raise click.UsageError(str(error)) from None
+    if as_json:
+        _echo_json(
+            {
+                "query": result.query,
+                "total": result.total,
+                "results": [_hit_json(hit) for hit in result.results],
+            }
+        )
+        return
+    _print_hits(result, _use_color(color))
+
+
+def _hit_json(hit: Any) -> dict[str, Any]:
+    data = asdict(hit)
+    order = ["rank", "score", "citation", "source", "title", "publisher", "date",
+             "inspection_year", "section", "paragraph", "text", "matches", "lines"]  # fmt: skip
+    return {key: data[key] for key in order}
+
+
+def _print_hits(result: Any, color: bool) -> None:
+    from search.cite import human_date
+    from search.highlight import render
+
+    style = _styler(color)
+    if not result.results:
+        click.echo(f"No passages match {result.query!r}.")
+        return
+    shown = len(result.results)
+    more = f"; showing the best {shown}" if shown < result.total else ""
+    click.echo(f"{result.total} passages match {result.query!r}{more}.\n")
+    for hit in result.results:
+        label = f"  paragraph {hit.paragraph}" if hit.paragraph else ""
+        click.echo(f"{hit.rank}. {style(hit.citation, bold=True)}{label}  (score {hit.score:.3f})")
+        about = [hit.title or hit.source]
+        about += [p for p in (hit.publisher, human_date(hit.date)) if p]
+        if hit.inspection_year:
+            about.append(f"inspected {hit.inspection_year}")
+        click.echo("   " + style(" | ".join(about), dim=True))
+        if hit.section:
+            click.echo("   " + style(f"Section: {hit.section}", dim=True))
+        body = render(hit.text, hit.matches, color)
+        click.echo("   " + body.replace("\n", "\n   ") + "\n")
+
+
+def _styler(color: bool) -> Callable[..., str]:
+    def style(text: str, **kwargs: Any) -> str:
+        return click.style(text, **kwargs) if color else text
+
+    return style
+
+
+# --- show -------------------------------------------------------------------------------------
+
+
+@cli.command("show")
+@click.argument("citation")
+@click.option("--context", "-C", "around", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Also show N passages before and after.")  # fmt: skip
+@json_option
+@index_option
+def show_command(citation: str, around: int, as_json: bool, index_dir: Path) -> None:
+    """Show the passage with key CITATION, its metadata and a ready-to-paste reference."""
+    from search.cite import human_date, reference
+    from search.engine import CitationNotFound
+
+    engine = _open_engine(index_dir)
+    try:
+        before, passage, after = engine.context(citation, around)
+    except CitationNotFound as error:
+        raise click.ClickException(f"{error}. Find keys with: search query WORDS") from None
+    if as_json:
+        data = asdict(passage)
+        data["reference"] = reference(passage)
+        data["context"] = [asdict(p) for p in before + after]
+        _echo_json(data)
+        return
+    document = engine.store.documents[passage.citation.rsplit("#", 1)[0]]
+    click.echo(
+        f"{passage.citation}" + (f"  paragraph {passage.paragraph}" if passage.paragraph else "")
+    )
+    click.echo(f"Title:     {passage.title or '(unknown)'}")
+    click.echo(f"Publisher: {passage.publisher or '(unknown)'}")
+    click.echo(f"Published: {human_date(passage.date) or '(unknown)'}")
+    inspected = str(passage.inspection_year) if passage.inspection_year else "(unknown)"
+    if document.inspection_start and document.inspection_end:
+        inspected += (
+            f" ({human_date(document.inspection_start)} to {human_date(document.inspection_end)})"
+        )
+    click.echo(f"Inspected: {inspected}")
+    if passage.section:
+        click.echo(f"Section:   {passage.section}")
+    first, last = passage.lines
+    click.echo(
+        f"Source:    {passage.source}, "
+        + (f"line {first}" if first == last else f"lines {first}-{last}")
+    )
+    click.echo("")
+    for p in before:
+        click.echo(f"  [{p.citation}] {p.text}\n")
+    click.echo(passage.text + "\n")
+    for p in after:
+        click.echo(f"  [{p.citation}] {p.text}\n")
+    click.echo(f"Cite as: {reference(passage)}.")
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+@cli.command("documents")
+@json_option
+@index_option
+def documents_command(as_json: bool, index_dir: Path) -> None:
+    """List every indexed document with its metadata and passage count."""
+    engine = _open_engine(index_dir)
+    documents = engine.documents()
+    if as_json:
+        _echo_json([asdict(d) for d in documents])
+        return
+    for doc in documents:
+        click.echo(f"{doc.doc_id}  ({doc.passages} passages)")
+        click.echo(f"   {doc.title or '(no title)'}")
+        facts = [
+            f"publisher: {doc.publisher or 'unknown'}",
+            f"published: {doc.date or 'unknown'}",
+            f"inspection year: {doc.inspection_year or 'unknown'}",
+        ]
+        click.echo("   " + " | ".join(facts))
+        click.echo(f"   {doc.source}\n")
+    total = sum(d.passages for d in documents)
+    click.echo(f"{len(documents)} documents, {total} passages.")
+
+
+def main() -> None:
+    """Console entry point: a closed pipe (`search query x | head -1`) ends quietly."""
+    try:
+        cli(standalone_mode=True)
+    except BrokenPipeError:
+        # Python flushes stdout at exit and would complain again; point it at devnull.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

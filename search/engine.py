@@ -1,0 +1,348 @@
+"""The search library: open an index, run a query, fetch passages and documents.
+
+    engine = Engine.open(Path("index"))
+    result = engine.search('"children in care" exploitation', year=2022, limit=5)
+    for hit in result.results: print(hit.citation, hit.score, hit.text[:60])
+
+The CLI (search.cli) is a thin layer over this module.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer.analysis import Token, analyse, normalise_word, stem_word
+from indexer.dates import DateError, parse_iso
+from indexer.records import Document, Passage
+from indexer.store import (
+    Filters,
+    IndexDamaged,
+    IndexMissing,
+    PassageRow,
+    Store,
+    TermClause,
+    build_query,
+)
+from search.bm25 import K1, B, bm25_idf, bm25_term_weight
+from search.highlight import find_matches, phrase_spans
+from search.query import Clause, parse_query
+
+__all__ = [
+    "CitationNotFound",
+    "Engine",
+    "FilterError",
+    "Hit",
+    "IndexDamaged",
+    "IndexMissing",
+    "QueryError",
+    "SearchResult",
+]
+
+
+class QueryError(ValueError):
+    """The query has nothing to search for."""
+
+
+class FilterError(ValueError):
+    """A filter's value cannot be used (a malformed date or year, an unknown source)."""
+
+
+class CitationNotFound(KeyError):
+    """No passage has that citation key."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; we want it plain
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class Hit(Passage):
+    """A passage found by a query, with its rank, BM25 score and highlighted character spans."""
+
+    rank: int = 0
+    score: float = 0.0
+    matches: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    total: int
+    results: list[Hit]
+
+
+@dataclass(frozen=True)
+class _Analysed:
+    """A clause analysed into index terms (and, for phrases, the full word sequence)."""
+
+    clause: Clause
+    terms: tuple[str, ...]  # content terms in order
+    sequence: tuple[Token, ...]  # all tokens, stopwords included, for exact phrase matching
+    prefix: str | None = None
+
+    @property
+    def is_phrase(self) -> bool:
+        return len(self.terms) > 1 or (self.clause.phrase and len(self.sequence) > 1)
+
+
+def parse_year_range(value: str) -> tuple[int, int]:
+    """ "2022" or "2020-2022" (also "2020..2022")."""
+    match = re.fullmatch(r"\s*(\d{4})\s*(?:(?:-|\.\.|–|to)\s*(\d{4}))?\s*", value)
+    if not match:
+        raise FilterError(f"'{value}' is not a year: use YYYY or YYYY-YYYY")
+    first = int(match.group(1))
+    last = int(match.group(2) or first)
+    if last < first:
+        raise FilterError(f"'{value}': the range ends before it starts")
+    return first, last
+
+
+class Engine:
+    """An open index, ready for queries."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @classmethod
+    def open(cls, index_dir: Path) -> Engine:
+        """Open the index in `index_dir`.
+
+        Raises IndexMissing if there is none, IndexDamaged if it cannot be read.
+        """
+        return cls(Store.open(index_dir))
+
+    def close(self) -> None:
+        self.store.close()
+
+    # documents and passages ------------------------------------------------------------------
+
+    def documents(self) -> list[Document]:
+        return sorted(self.store.documents.values(), key=lambda d: d.doc_id)
+
+    def _passage(self, row: PassageRow) -> Passage:
+        doc = self.store.documents[row.doc_id]
+        return Passage(
+            citation=row.citation,
+            source=doc.source,
+            title=doc.title,
+            publisher=doc.publisher,
+            date=doc.date,
+            inspection_year=doc.inspection_year,
+            section=row.section,
+            paragraph=row.paragraph,
+            text=row.text,
+            lines=(row.line_start, row.line_end),
+        )
+
+    def passage(self, citation: str) -> Passage:
+        """The passage with this citation key ("<document id>#<n>")."""
+        row = self.store.get(_check_citation(citation))
+        if row is None or row.doc_id not in self.store.documents:
+            raise CitationNotFound(f"no passage '{citation}' in the index")
+        return self._passage(row)
+
+    def context(self, citation: str, around: int) -> tuple[list[Passage], Passage, list[Passage]]:
+        """The passage and up to `around` passages before and after it in its document."""
+        passage = self.passage(citation)
+        doc_id, n = citation.rsplit("#", 1)
+        rows = self.store.passages_of(doc_id)
+        index = next(i for i, r in enumerate(rows) if r.n == int(n))
+        before = [self._passage(r) for r in rows[max(0, index - around) : index]]
+        after = [self._passage(r) for r in rows[index + 1 : index + 1 + around]]
+        return before, passage, after
+
+    # search ----------------------------------------------------------------------------------
+
+    def search(
+        self,
+        text: str,
+        *,
+        year: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        source: str | None = None,
+        limit: int | None = 10,
+        k1: float = K1,
+        b: float = B,
+    ) -> SearchResult:
+        """Rank passages for `text` by BM25; filters narrow by inspection year, date and source.
+
+        Raises QueryError when nothing in the query can be searched for, FilterError for an
+        unusable filter value.
+        """
+        parsed = parse_query(text)
+        filters = self._filters(year, date_from, date_to, source)
+        should, must, must_not, scored = [], [], [], []
+        exact_phrases = False
+        for clause in parsed.clauses:
+            built = self._clause(clause)
+            if built is None:
+                continue
+            whoosh_clause, analysed = built
+            if clause.field != "text" and clause.occur == "should":
+                clause = Clause(clause.text, "must", clause.field, clause.phrase)
+            if analysed is not None and analysed.is_phrase and clause.field == "text":
+                exact_phrases = True
+            if clause.occur == "must_not":
+                if analysed is not None and analysed.is_phrase:
+                    scored.append((clause.occur, analysed))  # checked exactly below
+                else:
+                    must_not.append(whoosh_clause)
+                continue
+            (must if clause.occur == "must" else should).append(whoosh_clause)
+            if analysed is not None:
+                scored.append((clause.occur, analysed))
+        if not should and not must:
+            raise QueryError(
+                f"nothing to search for in '{text.strip()}': "
+                "give at least one word that is not excluded "
+                "and not a common word (the, of, and...)"
+            )
+        ranked = self.store.search(build_query(should, must, must_not), filters, k1=k1, b=b)
+        if exact_phrases:
+            rows = [self.store.row(docnum) for _, docnum in ranked]
+            rescored = [(self._rescore(row, scored, k1, b), row) for row in rows]
+            kept = sorted(
+                ((s, r) for s, r in rescored if s is not None),
+                key=lambda x: (-x[0], x[1].doc_id, x[1].n),
+            )
+            total = len(kept)
+            top = kept[:limit] if limit else kept
+        else:
+            total = len(ranked)
+            chosen = ranked[:limit] if limit else ranked
+            top = [(score, self.store.row(docnum)) for score, docnum in chosen]
+        positive = [a for occur, a in scored if occur != "must_not" and a.clause.field == "text"]
+        hits = []
+        for rank, (score, row) in enumerate(top, start=1):
+            base = self._passage(row)
+            hits.append(
+                Hit(
+                    **{f: getattr(base, f) for f in Passage.__dataclass_fields__},
+                    rank=rank,
+                    score=score,
+                    matches=find_matches(row.text, positive),
+                )
+            )
+        return SearchResult(query=text, total=total, results=hits)
+
+    def _filters(
+        self, year: str | None, date_from: str | None, date_to: str | None, source: str | None
+    ) -> Filters:
+        year_from = year_to = None
+        if year is not None:
+            year_from, year_to = parse_year_range(year)
+        try:
+            first = parse_iso(date_from).first if date_from else None
+            last = parse_iso(date_to).last if date_to else None
+        except DateError as error:
+            raise FilterError(str(error)) from None
+        if first and last and first > last:
+            raise FilterError(f"--from {date_from} is after --to {date_to}")
+        doc_ids = None
+        if source is not None:
+            doc_ids = self.match_sources(source)
+            if not doc_ids:
+                raise FilterError(
+                    f"no indexed document matches source '{source}' (see `search documents`)"
+                )
+        return Filters(doc_ids, year_from, year_to, first, last)
+
+    def match_sources(self, pattern: str) -> frozenset[str]:
+        """Documents whose id or file path contains `pattern` (case-insensitive)."""
+        needle = pattern.casefold().strip()
+        return frozenset(
+            d.doc_id
+            for d in self.store.documents.values()
+            if needle and (needle in d.doc_id.casefold() or needle in d.source.casefold())
+        )
+
+    def _clause(self, clause: Clause) -> tuple[TermClause, _Analysed | None] | None:
+        """A parsed clause -> the store's clause (and its analysis, for text clauses)."""
+        name = clause.field
+        if name == "year":
+            try:
+                lo, hi = parse_year_range(clause.text)
+            except FilterError:
+                return None
+            return TermClause("inspection_year", (str(lo), str(hi)), "range"), None
+        if name == "source":
+            docs = self.match_sources(clause.text)
+            return TermClause("doc_id", tuple(sorted(docs)), "any"), None
+        if name == "paragraph":
+            return TermClause("paragraph", (clause.text.strip(".").strip(),), "term"), None
+        if clause.prefix:
+            word = normalise_word(clause.text.rstrip("*"))
+            if not word:
+                return None
+            stem = stem_word(word)
+            prefix = stem if word.startswith(stem) else word
+            analysed = _Analysed(clause, (), (), prefix=prefix)
+            return TermClause(name, (prefix,), "prefix"), analysed
+        sequence = tuple(analyse(clause.text, keep_stopwords=True))
+        content = [t for t in sequence if not t.stop]
+        if not content:
+            return None
+        terms = tuple(t.text for t in content)
+        gaps = tuple(b.position - a.position for a, b in itertools.pairwise(content))
+        analysed = _Analysed(clause, terms, sequence)
+        kind = "phrase" if len(terms) > 1 and name == "text" else "term"
+        return TermClause(name, terms, kind, gaps), analysed
+
+    def _rescore(
+        self, row: PassageRow, clauses: list[tuple[str, _Analysed]], k1: float, b: float
+    ) -> float | None:
+        """Exact check and BM25 for a query with phrases; None if the passage does not match."""
+        tokens = analyse(row.text, keep_stopwords=True)
+        counts = Counter(t.text for t in tokens if not t.stop)
+        length = sum(counts.values())
+        avgdl = self.store.average_length()
+        n_docs = self.store.passage_count()
+        score, any_should, has_should = 0.0, False, False
+        for occur, analysed in clauses:
+            if analysed.clause.field != "text":
+                continue  # field clauses were enforced by the index query
+            matched = _matches_clause(analysed, tokens, counts)
+            if occur == "must_not":
+                if matched:
+                    return None
+                continue
+            if occur == "must" and not matched:
+                return None
+            has_should |= occur == "should"
+            if matched:
+                any_should |= occur == "should"
+                for term in analysed.terms or _prefix_terms(analysed, counts):
+                    idf = bm25_idf(n_docs, self.store.doc_frequency(term))
+                    score += idf * bm25_term_weight(counts[term], length, avgdl, k1, b)
+        has_must = any(o == "must" for o, a in clauses if a.clause.field == "text")
+        if has_should and not any_should and not has_must:
+            return None
+        return score
+
+
+def _prefix_terms(analysed: _Analysed, counts: Counter[str]) -> list[str]:
+    return [t for t in counts if analysed.prefix and t.startswith(analysed.prefix)]
+
+
+def _matches_clause(analysed: _Analysed, tokens: list[Token], counts: Counter[str]) -> bool:
+    if analysed.prefix is not None:
+        return bool(_prefix_terms(analysed, counts))
+    if not analysed.is_phrase:
+        return all(counts[t] for t in analysed.terms)
+    return bool(phrase_spans(analysed.sequence, tokens))
+
+
+_CITATION = re.compile(r"[^#\x00]+#[1-9]\d{0,6}")
+
+
+def _check_citation(citation: str) -> str:
+    if not _CITATION.fullmatch(citation or ""):
+        raise CitationNotFound(
+            f"'{citation}' is not a citation key: they look like <document id>#<n>, "
+            "e.g. 004_26166e069228efdc#35"
+        )
+    return citation
