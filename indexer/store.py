@@ -157,7 +157,8 @@ class _ExactBM25Scorer(scoring.BaseScorer):
         # tf * (k1 + 1) / (tf + k1 * norm) stays below k1 + 1 for any tf and length
         return self.idf * (self.k1 + 1.0)
 
-    block_quality = lambda self, matcher: self.max_quality()  # noqa: E731
+    def block_quality(self, matcher: Any) -> float:
+        return self.max_quality()
 
 
 class _ConstantScorer(scoring.BaseScorer):
@@ -170,7 +171,8 @@ class _ConstantScorer(scoring.BaseScorer):
     def max_quality(self) -> float:
         return self.value
 
-    block_quality = lambda self, matcher: self.value  # noqa: E731
+    def block_quality(self, matcher: Any) -> float:
+        return self.value
 
 
 # --- query construction: the engine describes, this module builds whoosh objects ---------------
@@ -300,9 +302,11 @@ class Store:
     @classmethod
     def open(cls, folder: Path) -> Store:
         manifest = folder / MANIFEST
-        if not manifest.is_file() or not index.exists_in(str(folder), indexname=INDEX_NAME):
+        if not manifest.is_file() and not any(folder.glob(f"_{INDEX_NAME}_*.toc")):
             raise IndexMissing(f"no index at {folder}")
         try:
+            if not manifest.is_file():
+                raise IndexDamaged(f"{folder}/{MANIFEST} is missing")
             data = json.loads(manifest.read_text("utf-8"))
             if data.get("format") != FORMAT_VERSION:
                 raise IndexDamaged(f"{folder} was built by another version of this tool")
@@ -312,6 +316,7 @@ class Store:
             }
             store = cls(folder, documents, list(data.get("roots", [])))
             store._index = index.open_dir(str(folder), indexname=INDEX_NAME)
+            store._searcher = store._index.searcher()  # reads the TOC and segments now
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise IndexDamaged(f"{folder}: {error}") from None
         except Exception as error:  # whoosh raises many kinds on a damaged TOC or segment

@@ -5,6 +5,7 @@ Exit codes: 0 success (zero hits included), 1 a runtime error, 2 a usage error.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -49,8 +50,7 @@ def _use_color(choice: str) -> bool:
         return True
     if choice == "never":
         return False
-    stream = click.get_text_stream("stdout")
-    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
 def _open_engine(index_dir: Path, *, build_if_missing: bool = False) -> Any:
@@ -152,13 +152,17 @@ def _previous_roots(index_dir: Path) -> list[Path]:
 # --- query ------------------------------------------------------------------------------------
 
 
-@cli.command("query")
-@click.argument("text")
+@cli.command(
+    "query",
+    # "-adoption" is an excluded word, not an option; so no short options here but --help
+    context_settings={"ignore_unknown_options": True, "help_option_names": ["--help"]},
+)
+@click.argument("words", nargs=-1, required=True)
 @click.option("--year", help="Inspection year, or a range: 2022, 2020-2022.")
 @click.option("--from", "date_from", help="Published on or after: YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Published on or before: YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--source", help="Only documents whose id or file path contains this.")
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--k1", type=click.FloatRange(min=0), default=K1, show_default=True, help="BM25 k1.")
 @click.option("--b", type=click.FloatRange(0, 1), default=B, show_default=True, help="BM25 b.")
 @click.option(
@@ -172,7 +176,7 @@ def _previous_roots(index_dir: Path) -> list[Path]:
 @json_option
 @index_option
 def query_command(
-    text: str,
+    words: tuple[str, ...],
     year: str | None,
     date_from: str | None,
     date_to: str | None,
@@ -184,7 +188,7 @@ def query_command(
     as_json: bool,
     index_dir: Path,
 ) -> None:
-    """Search for TEXT; best passages first, matches highlighted.
+    """Search for WORDS; best passages first, matches highlighted.
 
     \b
     care leavers          any of the words (more matches rank higher)
@@ -195,6 +199,7 @@ def query_command(
     """
     from search.engine import FilterError, QueryError
 
+    text = " ".join(words)
     engine = _open_engine(index_dir, build_if_missing=True)
     try:
         result = engine.search(
@@ -233,24 +238,25 @@ def _print_hits(result: Any, color: bool) -> None:
     from search.highlight import render
 
     style = _styler(color)
+    echo = functools.partial(click.echo, color=color)  # click strips ANSI off a tty unless told
     if not result.results:
-        click.echo(f"No passages match {result.query!r}.")
+        echo(f"No passages match {result.query!r}.")
         return
     shown = len(result.results)
     more = f"; showing the best {shown}" if shown < result.total else ""
-    click.echo(f"{result.total} passages match {result.query!r}{more}.\n")
+    echo(f"{result.total} passages match {result.query!r}{more}.\n")
     for hit in result.results:
         label = f"  paragraph {hit.paragraph}" if hit.paragraph else ""
-        click.echo(f"{hit.rank}. {style(hit.citation, bold=True)}{label}  (score {hit.score:.3f})")
+        echo(f"{hit.rank}. {style(hit.citation, bold=True)}{label}  (score {hit.score:.3f})")
         about = [hit.title or hit.source]
         about += [p for p in (hit.publisher, human_date(hit.date)) if p]
         if hit.inspection_year:
             about.append(f"inspected {hit.inspection_year}")
-        click.echo("   " + style(" | ".join(about), dim=True))
+        echo("   " + style(" | ".join(about), dim=True))
         if hit.section:
-            click.echo("   " + style(f"Section: {hit.section}", dim=True))
+            echo("   " + style(f"Section: {hit.section}", dim=True))
         body = render(hit.text, hit.matches, color)
-        click.echo("   " + body.replace("\n", "\n   ") + "\n")
+        echo("   " + body.replace("\n", "\n   ") + "\n")
 
 
 def _styler(color: bool) -> Callable[..., str]:

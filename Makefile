@@ -1,0 +1,45 @@
+# Quick start: `make demo` then `make test`. Needs only python3 (>= 3.11).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup demo index test lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install the project with its test tools
+
+index: $(STAMP)  ## build or update the index from seeds/
+	$(BIN)/search index seeds
+
+demo: $(STAMP)  ## set up, index the seeds, run real searches
+	$(BIN)/search index seeds
+	@echo
+	@echo '$$ search query "care leavers accommodation" --limit 2'
+	@$(BIN)/search query "care leavers accommodation" --limit 2 --color always
+	@echo '$$ search query '"'"'"children in care" exploitation'"'"' --year 2022 --limit 2'
+	@$(BIN)/search query '"children in care" exploitation' --year 2022 --limit 2 --color always
+	@echo '$$ search query "inspected" --year 2017'
+	@$(BIN)/search query "inspected" --year 2017 --limit 2 --color always
+	@echo '$$ search show "004_26166e069228efdc#35" --context 1'
+	@$(BIN)/search show "004_26166e069228efdc#35" --context 1
+
+test: $(STAMP)  ## lint, format check, and the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) index .pytest_cache .ruff_cache *.egg-info

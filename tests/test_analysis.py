@@ -1,0 +1,49 @@
+"""The analysis chain: one for passages and queries, offsets into the original text."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.analysis import analyse, terms
+
+
+def test_offsets_point_into_the_original_text() -> None:
+    text = "Camden’s “exceptional” care—and leavers"
+    for token in analyse(text, keep_stopwords=True):
+        original = text[token.start : token.end]
+        assert original.replace("’", "'").casefold().startswith(token.text[:3])
+
+
+def test_typographic_quotes_and_dashes_fold() -> None:
+    assert terms("children’s care–leavers") == terms("children's care-leavers")
+
+
+def test_stopwords_are_dropped_but_kept_on_request_with_positions() -> None:
+    assert terms("the children in care") == ["children", "care"]
+    tokens = analyse("the children in care", keep_stopwords=True)
+    assert [(t.text, t.position, t.stop) for t in tokens] == [
+        ("the", 0, True),
+        ("children", 1, False),
+        ("in", 2, True),
+        ("care", 3, False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("words", "stem"),
+    [
+        (["inspect", "inspected", "inspection", "inspecting"], "inspect"),
+        (["leaver", "leavers"], "leaver"),
+        (["Children’s", "children's", "CHILDREN"], "children"),
+    ],
+)
+def test_inflections_share_a_stem(words: list[str], stem: str) -> None:
+    assert {terms(w)[0] for w in words} == {stem}
+
+
+def test_accents_fold() -> None:
+    assert terms("café") == terms("cafe")
+
+
+def test_numbers_and_hyphenated_words() -> None:
+    assert terms("section 47 multi-agency") == ["section", "47", "multi", "agenc"]
