@@ -362,6 +362,10 @@ class Store:
         stored = self.searcher.document(citation=citation)
         return _row(stored) if stored else None
 
+    def get_by_paragraph(self, doc_id: str, label: str) -> PassageRow | None:
+        stored = self.searcher.document(doc_id=doc_id, paragraph=label)
+        return _row(stored) if stored else None
+
     def passages_of(self, doc_id: str) -> list[PassageRow]:
         rows = [_row(s) for s in self.searcher.documents(doc_id=doc_id)]
         return sorted(rows, key=lambda r: r.n)
@@ -389,12 +393,13 @@ class StoreWriter:
             self._index = FileStorage(str(folder)).create_index(SCHEMA, indexname=INDEX_NAME)
         self._writer = self._index.writer()
         self._deleted = False
+        self._changed = False
 
     def delete_document(self, doc_id: str) -> None:
         if doc_id in self.documents:
             self._writer.delete_by_term("doc_id", doc_id)
             del self.documents[doc_id]
-            self._deleted = True
+            self._deleted = self._changed = True
 
     def add_document(self, document: Document, rows: Iterable[PassageRow]) -> None:
         self.delete_document(document.doc_id)
@@ -420,8 +425,12 @@ class StoreWriter:
                 line_end=row.line_end,
             )
         self.documents[document.doc_id] = document
+        self._changed = True
 
     def commit(self, roots: Sequence[str]) -> None:
+        if not self._changed and set(roots) <= set(self.roots):
+            self._writer.cancel()  # nothing to write: keep the index exactly as it was
+            return
         # Deleted passages linger in whoosh's segments and would still count in document
         # frequencies; merging them away keeps BM25's idf exact.
         self._writer.commit(optimize=self._deleted)

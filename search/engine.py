@@ -138,18 +138,33 @@ class Engine:
         )
 
     def passage(self, citation: str) -> Passage:
-        """The passage with this citation key ("<document id>#<n>")."""
-        row = self.store.get(_check_citation(citation))
+        """The passage with this citation key: "<document id>#<n>", or "<document id>#p<label>"
+        for the document's own paragraph number (004_26166e069228efdc#p27)."""
+        return self._passage(self._row(citation))
+
+    def _row(self, citation: str) -> PassageRow:
+        match = _CITATION.fullmatch(citation or "")
+        if not match:
+            raise CitationNotFound(
+                f"'{citation}' is not a citation key: they look like <document id>#<n>, "
+                "e.g. 004_26166e069228efdc#35 (or #p27 for the report's own paragraph 27)"
+            )
+        doc_id, by_label, number = match.groups()
+        if by_label:
+            row = self.store.get_by_paragraph(doc_id, number)
+        else:
+            row = self.store.get(f"{doc_id}#{number}")
         if row is None or row.doc_id not in self.store.documents:
-            raise CitationNotFound(f"no passage '{citation}' in the index")
-        return self._passage(row)
+            what = f"paragraph {number} in '{doc_id}'" if by_label else f"passage '{citation}'"
+            raise CitationNotFound(f"no {what} in the index")
+        return row
 
     def context(self, citation: str, around: int) -> tuple[list[Passage], Passage, list[Passage]]:
         """The passage and up to `around` passages before and after it in its document."""
-        passage = self.passage(citation)
-        doc_id, n = citation.rsplit("#", 1)
+        row = self._row(citation)
+        passage, doc_id = self._passage(row), row.doc_id
         rows = self.store.passages_of(doc_id)
-        index = next(i for i, r in enumerate(rows) if r.n == int(n))
+        index = next(i for i, r in enumerate(rows) if r.n == row.n)
         before = [self._passage(r) for r in rows[max(0, index - around) : index]]
         after = [self._passage(r) for r in rows[index + 1 : index + 1 + around]]
         return before, passage, after
@@ -336,13 +351,5 @@ def _matches_clause(analysed: _Analysed, tokens: list[Token], counts: Counter[st
     return bool(phrase_spans(analysed.sequence, tokens))
 
 
-_CITATION = re.compile(r"[^#\x00]+#[1-9]\d{0,6}")
-
-
-def _check_citation(citation: str) -> str:
-    if not _CITATION.fullmatch(citation or ""):
-        raise CitationNotFound(
-            f"'{citation}' is not a citation key: they look like <document id>#<n>, "
-            "e.g. 004_26166e069228efdc#35"
-        )
-    return citation
+# "<document id>#<n>" or "<document id>#p<paragraph label>"; NUL never belongs in a key
+_CITATION = re.compile(r"([^#\x00]+)#(p|¶)?([1-9]\d{0,6})")

@@ -77,6 +77,13 @@ def test_show_with_context_and_reference(run) -> None:
     )
 
 
+def test_show_by_the_reports_own_paragraph_number(run) -> None:
+    result = run("show", f"{CAMDEN}#p27")
+    assert result.exit_code == 0 and f"{CAMDEN}#35  paragraph 27" in result.output
+    missing = run("show", f"{CAMDEN}#p99")
+    assert missing.exit_code == 1 and "no paragraph 99" in missing.stderr
+
+
 def test_show_json(run) -> None:
     data = json.loads(run("show", f"{CAMDEN}#35", "--context", "2", "--json").output)
     assert data["paragraph"] == "27"
