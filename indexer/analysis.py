@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -49,19 +49,19 @@ _FOLD_TABLE = str.maketrans(
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Token:
-    """One word of a text: what is indexed (`term`) and where it stands in the original."""
+    """One word of a text: what is indexed (`text`) and where it stands in the original.
+
+    Filters change a token in place (as whoosh's do): a passage has thousands of words and a
+    new object per word per filter would double the cost of indexing.
+    """
 
     text: str  # the word as it stands after the filters so far
     position: int  # index in the token stream, counting stopwords (phrases need the gaps)
     start: int  # character offsets into the original text
     end: int
     stop: bool = False  # a stopword: not indexed, but kept for exact phrase matching
-
-    @property
-    def term(self) -> str:
-        return self.text
 
 
 Filter = Callable[[Iterable[Token]], Iterator[Token]]
@@ -86,12 +86,14 @@ def fold_characters(tokens: Iterable[Token]) -> Iterator[Token]:
         else:
             decomposed = unicodedata.normalize("NFKD", token.text)
             plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-            yield replace(token, text=plain or token.text)
+            token.text = plain or token.text
+            yield token
 
 
 def lowercase(tokens: Iterable[Token]) -> Iterator[Token]:
     for token in tokens:
-        yield replace(token, text=token.text.casefold())
+        token.text = token.text.casefold()
+        yield token
 
 
 @cache
@@ -104,7 +106,8 @@ def stopwords() -> frozenset[str]:
 def mark_stopwords(tokens: Iterable[Token]) -> Iterator[Token]:
     stop = stopwords()
     for token in tokens:
-        yield replace(token, stop=True) if token.text in stop else token
+        token.stop = token.text in stop
+        yield token
 
 
 @lru_cache(maxsize=1 << 16)
@@ -122,7 +125,9 @@ def _stemmer():
 
 def stem(tokens: Iterable[Token]) -> Iterator[Token]:
     for token in tokens:
-        yield token if token.stop else replace(token, text=stem_word(token.text))
+        if not token.stop:
+            token.text = stem_word(token.text)
+        yield token
 
 
 FILTERS: tuple[Filter, ...] = (fold_characters, lowercase, mark_stopwords, stem)

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.analysis import terms
+from indexer.analysis import analyse
 from indexer.chunk import chunk_paragraphs
 from indexer.clean import clean_lines
-from indexer.metadata import Fact, FactsError, extract_metadata, load_facts
+from indexer.metadata import Fact, extract_metadata, load_facts
 from indexer.records import Document
-from indexer.sources import SourceError, SourceFile, find_documents, read_document
+from indexer.sources import SourceError, SourceFile, find_documents, read_document, sha256
 from indexer.store import PassageRow, StoreWriter
+
+Facts = dict[str, dict[str, Fact]]
+# Below this many files to read, a process pool costs more than it saves.
+POOL_THRESHOLD = 8
 
 
 class CorpusNotFound(FileNotFoundError):
@@ -27,14 +34,32 @@ class IndexReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # not documents: (path, reason)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # documents we could not read
     documents: int = 0  # in the index after the run
     passages: int = 0
 
+    @property
+    def indexed(self) -> int:
+        return len(self.added) + len(self.updated)
 
-def index_document(
-    source: SourceFile, facts: dict[str, dict[str, Fact]]
-) -> tuple[Document, list[PassageRow]]:
+
+@dataclass(frozen=True)
+class _Job:
+    source: SourceFile
+    facts: Facts
+    known: bool  # the document was in the index before (so this is an update)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    job: _Job
+    document: Document | None = None
+    rows: tuple[PassageRow, ...] = ()
+    error: SourceError | None = None
+
+
+def index_document(source: SourceFile, facts: Facts) -> tuple[Document, list[PassageRow]]:
     """One file through the stages: read -> clean -> chunk -> metadata -> analyse."""
     content = read_document(source.path)
     cleaned = clean_lines(content.text)
@@ -42,6 +67,11 @@ def index_document(
     if not chunked.chunks:
         raise SourceError("no passages: the file has no paragraphs of text")
     meta = extract_metadata(source.doc_id, content.text, cleaned, chunked, facts)
+    page_of = content.page_of_line
+    analysed = [
+        tuple((t.text, t.position, t.start, t.end) for t in analyse(chunk.text))
+        for chunk in chunked.chunks
+    ]
     rows = [
         PassageRow(
             citation=f"{source.doc_id}#{n}",
@@ -52,9 +82,12 @@ def index_document(
             text=chunk.text,
             line_start=chunk.line_start,
             line_end=chunk.line_end,
-            length=len(terms(chunk.text)),
+            length=len(tokens),
+            page_start=page_of(chunk.line_start),
+            page_end=page_of(chunk.line_end),
+            tokens=tokens,
         )
-        for n, chunk in enumerate(chunked.chunks, start=1)
+        for n, (chunk, tokens) in enumerate(zip(chunked.chunks, analysed, strict=True), start=1)
     ]
     document = Document(
         doc_id=source.doc_id,
@@ -69,64 +102,88 @@ def index_document(
         tokens=sum(r.length for r in rows),
         sha256=content.sha256,
         path=str(source.path),
+        size=source.size,
+        mtime_ns=source.mtime_ns,
         provenance=meta.provenance,
     )
     return document, rows
+
+
+def _run_job(job: _Job) -> _Outcome:
+    """The worker: never raises, so one bad file cannot stop the run."""
+    try:
+        document, rows = index_document(job.source, job.facts)
+        return _Outcome(job, document, tuple(rows))
+    except SourceError as error:
+        return _Outcome(job, error=error)
+    except OSError as error:
+        return _Outcome(job, error=SourceError(f"cannot read: {error}", failed=True))
+    except Exception as error:  # a library failing on one odd file must not stop the others
+        reason = f"unexpected error: {type(error).__name__}: {error}"
+        return _Outcome(job, error=SourceError(reason, failed=True))
+
+
+def _outcomes(jobs: list[_Job], workers: int) -> Iterator[_Outcome]:
+    """Run the jobs, in parallel when there are enough; results in job order."""
+    if workers <= 1 or len(jobs) < POOL_THRESHOLD:
+        yield from map(_run_job, jobs)
+        return
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with context.Pool(workers) as pool:
+        yield from pool.imap(_run_job, jobs, chunksize=1)
+
+
+def _progress(total: int, show: bool) -> object:
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="doc", disable=not show, dynamic_ncols=True, leave=False)
 
 
 def build_index(
     paths: Sequence[Path],
     index_dir: Path,
     *,
-    on_skip: Callable[[str, str], None] | None = None,
+    on_problem: Callable[[str, str, bool], None] | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
 ) -> IndexReport:
     """Index the documents under `paths` into `index_dir`, adding, updating and removing.
 
-    1. sources: find every .txt/.md/.html file under each path;
-    2. read each file's text (a file that cannot be read is skipped with its reason);
-    3. skip it if its content hash is unchanged since the last run;
+    1. sources: find every .txt/.md/.html/.pdf file under each path;
+    2. skip each file whose content (SHA-256) is unchanged since the last run;
+    3. read the text of the others (a file that cannot be read is reported and passed over);
     4. clean: drop page chrome and boilerplate lines;
     5. chunk into passages by paragraph, with paragraph labels and sections;
     6. metadata: title, publisher, dates, inspection year (text first, then facts.toml);
     7. analyse each passage (tokens, folding, stopwords, stems) for exact BM25 lengths;
     8. write: whoosh postings and stored passages, then the documents manifest;
     9. remove documents whose files have gone from under the given paths.
-    Documents indexed from other paths are left as they are.
+    Steps 3-7 run in a pool of `workers` processes (default: every core). Documents indexed
+    from other paths are left as they are. `on_problem(path, reason, failed)` hears of each
+    file skipped or failed as it happens.
     """
     roots = [Path(p) for p in paths]
     for root in roots:
         if not root.exists():
             raise CorpusNotFound(f"{root}: no such file or folder")
+    workers = workers or os.cpu_count() or 1
+    show = sys.stderr.isatty() if progress is None else progress
     report = IndexReport()
     writer = StoreWriter(index_dir)
     try:
-        seen: dict[str, str] = {}
-        for root in roots:
-            folder = root.resolve() if root.is_dir() else root.resolve().parent
-            try:
-                facts = load_facts(folder)
-            except FactsError as error:
-                raise FactsError(str(error)) from None
-            for source in find_documents(root):
-                if source.doc_id in seen:
-                    reason = f"same document id '{source.doc_id}' as {seen[source.doc_id]}"
-                    _skip(report, on_skip, source.display, reason)
-                    continue
-                seen[source.doc_id] = source.display
-                known = writer.documents.get(source.doc_id)
-                try:
-                    if known is not None and known.path == str(source.path):
-                        from indexer.sources import sha256
-
-                        if sha256(source.path.read_bytes()) == known.sha256:
-                            report.unchanged.append(source.doc_id)
-                            continue
-                    document, rows = index_document(source, facts)
-                except (SourceError, OSError) as error:
-                    _skip(report, on_skip, source.display, str(error))
-                    continue
-                writer.add_document(document, rows)
-                (report.updated if known is not None else report.added).append(source.doc_id)
+        jobs, seen = _plan(roots, writer.documents, report, on_problem)
+        bar = _progress(len(jobs), show)
+        for outcome in _outcomes(jobs, workers):
+            bar.update(1)  # type: ignore[attr-defined]
+            source = outcome.job.source
+            if outcome.error is not None:
+                # A document indexed before keeps its last good version (it is in `seen`).
+                _problem(report, on_problem, source.display, outcome.error)
+                continue
+            assert outcome.document is not None
+            writer.add_document(outcome.document, outcome.rows)
+            (report.updated if outcome.job.known else report.added).append(source.doc_id)
+        bar.close()  # type: ignore[attr-defined]
         resolved = [r.resolve() for r in roots]
         for doc_id, document in list(writer.documents.items()):
             path = Path(document.path)
@@ -143,9 +200,51 @@ def build_index(
     return report
 
 
-def _skip(
-    report: IndexReport, on_skip: Callable[[str, str], None] | None, path: str, reason: str
+def _plan(
+    roots: list[Path],
+    indexed: dict[str, Document],
+    report: IndexReport,
+    on_problem: Callable[[str, str, bool], None] | None,
+) -> tuple[list[_Job], dict[str, str]]:
+    """Which files need reading: new ones and those whose content changed."""
+    jobs: list[_Job] = []
+    seen: dict[str, str] = {}
+    for root in roots:
+        folder = root.resolve() if root.is_dir() else root.resolve().parent
+        facts = load_facts(folder)
+        for source in find_documents(root):
+            if source.doc_id in seen:
+                reason = f"same document id '{source.doc_id}' as {seen[source.doc_id]}"
+                _problem(report, on_problem, source.display, SourceError(reason, failed=True))
+                continue
+            seen[source.doc_id] = source.display
+            known = indexed.get(source.doc_id)
+            if (
+                known is not None
+                and known.path == str(source.path)
+                and _same_content(source, known)
+            ):
+                report.unchanged.append(source.doc_id)
+                continue
+            jobs.append(_Job(source, facts, known is not None))
+    return jobs, seen
+
+
+def _same_content(source: SourceFile, known: Document) -> bool:
+    if source.size != known.size:
+        return False
+    try:
+        return sha256(source.path.read_bytes()) == known.sha256
+    except OSError:
+        return False
+
+
+def _problem(
+    report: IndexReport,
+    on_problem: Callable[[str, str, bool], None] | None,
+    path: str,
+    error: SourceError,
 ) -> None:
-    report.skipped.append((path, reason))
-    if on_skip is not None:
-        on_skip(path, reason)
+    (report.failed if error.failed else report.skipped).append((path, str(error)))
+    if on_problem is not None:
+        on_problem(path, str(error), error.failed)

@@ -38,6 +38,8 @@ class Document:
     tokens: int  # analysed tokens in all passages (BM25's document lengths add up to this)
     sha256: str
     path: str  # absolute path of the file, to notice when it changes
+    size: int
+    mtime_ns: int
     provenance: dict[str, str] = field(default_factory=dict)
 
 
@@ -54,4 +56,5 @@ class Passage:
     section: str | None
     paragraph: str | None  # the document's own paragraph label ("27"), if any
     text: str
-    lines: tuple[int, int]  # first and last line in the source file
+    lines: tuple[int, int]  # first and last line in the source file (its extracted text)
+    pages: tuple[int, int] | None = None  # first and last page, for a PDF

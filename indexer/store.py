@@ -23,12 +23,27 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import analysis, fields, index, query, scoring, searching
+from whoosh.codec import whoosh3
 from whoosh.filedb.filestore import FileStorage
 
 from indexer.analysis import analyse
-from indexer.dates import PartialDate
 from indexer.records import Document
 from search.bm25 import bm25_idf, bm25_term_weight
+
+
+def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
+    """whoosh 2.7's W3PerDocReader._cached_reader, remembering columns that do not exist.
+
+    The original asks the file system again for every posting of a field without lengths
+    (ID and numeric fields): tens of thousands of stat() calls per commit.
+    """
+    if fieldname not in self._readers:
+        exists = self.has_column(fieldname)
+        self._readers[fieldname] = self.column_reader(fieldname, column) if exists else None
+    return self._readers[fieldname]
+
+
+whoosh3.W3PerDocReader._cached_reader = _cached_reader
 
 MANIFEST = "documents.json"
 FORMAT_VERSION = 1
@@ -41,6 +56,18 @@ class IndexMissing(FileNotFoundError):
 
 class IndexDamaged(RuntimeError):
     """The index exists but cannot be read."""
+
+
+class Analysed(str):
+    """A passage's text with its tokens already analysed (in a worker process), so that the
+    writer does not analyse it a second time. Stored as plain text (`_stored_text`)."""
+
+    tokens: tuple[tuple[str, int, int, int], ...]  # (term, position, start, end)
+
+    def __new__(cls, text: str, tokens: tuple[tuple[str, int, int, int], ...]) -> Analysed:
+        value = super().__new__(cls, text)
+        value.tokens = tokens
+        return value
 
 
 class ChainTokenizer(analysis.Tokenizer):
@@ -69,38 +96,40 @@ class ChainTokenizer(analysis.Tokenizer):
         **kwargs: Any,
     ) -> Iterator[analysis.Token]:
         token = analysis.Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for ours in analyse(value):
-            token.text = ours.text
+        analysed = getattr(value, "tokens", None)
+        if analysed is None:
+            analysed = tuple((t.text, t.position, t.start, t.end) for t in analyse(value))
+        for text, position, start, end in analysed:
+            token.text = text
             token.boost = 1.0
             token.stopped = False
             if keeporiginal:
-                token.original = value[ours.start : ours.end]
+                token.original = value[start:end]
             if positions:
-                token.pos = start_pos + ours.position
+                token.pos = start_pos + position
             if chars:
-                token.startchar = start_char + ours.start
-                token.endchar = start_char + ours.end
+                token.startchar = start_char + start
+                token.endchar = start_char + end
             yield token
 
 
 def _schema() -> fields.Schema:
     chain = ChainTokenizer()
     return fields.Schema(
+        # Document metadata (title, dates, years...) lives in the manifest; filters on it
+        # become a set of document ids. A passage carries only what is its own.
         citation=fields.ID(stored=True, unique=True),
         doc_id=fields.ID(stored=True),
-        n=fields.NUMERIC(int, stored=True),
+        n=fields.STORED,
         paragraph=fields.ID(stored=True),
         section=fields.TEXT(analyzer=chain, stored=True, phrase=False),
-        title=fields.TEXT(analyzer=chain, phrase=False),
-        publisher=fields.TEXT(analyzer=chain, phrase=False),
         text=fields.TEXT(analyzer=chain, stored=True, phrase=True),
         # exact analysed length of `text`, for BM25 (whoosh's own is lossy)
         length=fields.NUMERIC(int, bits=32, signed=False, sortable=True),
-        inspection_year=fields.NUMERIC(int, bits=32),
-        date_first=fields.NUMERIC(int, bits=32),  # publication date interval, as YYYYMMDD
-        date_last=fields.NUMERIC(int, bits=32),
         line_start=fields.STORED,
         line_end=fields.STORED,
+        page_start=fields.STORED,
+        page_end=fields.STORED,
     )
 
 
@@ -121,10 +150,10 @@ class PassageRow:
     line_start: int
     line_end: int
     length: int
-
-
-def _yyyymmdd(day: Any) -> int:
-    return day.year * 10000 + day.month * 100 + day.day
+    page_start: int | None = None
+    page_end: int | None = None
+    # analysed tokens (term, position, start, end), filled by the indexer, empty when read back
+    tokens: tuple[tuple[str, int, int, int], ...] = ()
 
 
 class ExactBM25(scoring.WeightingModel):
@@ -184,14 +213,11 @@ class TermClause:
 
     field: str
     terms: tuple[str, ...]
-    kind: str  # "term", "phrase", "prefix", "range" (terms: low, high) or "any" (exact values)
+    kind: str  # "term", "phrase", "prefix" or "any" (any of these exact values: documents)
     gaps: tuple[int, ...] = ()  # for phrases: position steps between consecutive terms
 
 
 def _whoosh_clause(clause: TermClause, scoring_on: bool) -> query.Query:
-    if clause.kind == "range":  # inspection years, inclusive
-        lo, hi = (int(x) for x in clause.terms)
-        return query.ConstantScoreQuery(query.NumericRange(clause.field, lo, hi), 0.0)
     if clause.kind == "any":  # any of these exact values (documents)
         alternatives = [query.Term(clause.field, t) for t in clause.terms]
         return (
@@ -230,30 +256,13 @@ def build_query(
     return positive
 
 
-@dataclass(frozen=True)
-class Filters:
-    """Restrictions that do not score: documents, inspection years, publication dates."""
-
-    doc_ids: frozenset[str] | None = None
-    year_from: int | None = None
-    year_to: int | None = None
-    date_first: Any = None  # datetime.date: the passage's document must end on or after it
-    date_last: Any = None  # ... and start on or before it
-
-
-def _filter_query(filters: Filters) -> query.Query | None:
-    parts: list[query.Query] = []
-    if filters.doc_ids is not None:
-        parts.append(query.Or([query.Term("doc_id", d) for d in sorted(filters.doc_ids)]))
-    if filters.year_from is not None or filters.year_to is not None:
-        parts.append(query.NumericRange("inspection_year", filters.year_from, filters.year_to))
-    if filters.date_first is not None:
-        parts.append(query.NumericRange("date_last", _yyyymmdd(filters.date_first), None))
-    if filters.date_last is not None:
-        parts.append(query.NumericRange("date_first", None, _yyyymmdd(filters.date_last)))
-    if not parts:
+def _filter_query(doc_ids: frozenset[str] | None) -> query.Query | None:
+    """Only passages of these documents (None: no restriction)."""
+    if doc_ids is None:
         return None
-    return parts[0] if len(parts) == 1 else query.And(parts)
+    if not doc_ids:
+        return query.NullQuery
+    return query.Or([query.Term("doc_id", d) for d in sorted(doc_ids)])
 
 
 # --- the store ------------------------------------------------------------------------------
@@ -270,6 +279,8 @@ def _row(stored: dict[str, Any], length: int = 0) -> PassageRow:
         line_start=stored["line_start"],
         line_end=stored["line_end"],
         length=length,
+        page_start=stored.get("page_start"),
+        page_end=stored.get("page_end"),
     )
 
 
@@ -343,14 +354,14 @@ class Store:
         return sum(d.tokens for d in self.documents.values()) / count if count else 0.0
 
     def search(
-        self, q: query.Query, filters: Filters, *, k1: float, b: float
+        self, q: query.Query, doc_ids: frozenset[str] | None, *, k1: float, b: float
     ) -> list[tuple[float, int]]:
         """Every matching passage as (score, docnum), best first; ties in index order."""
         weighting = ExactBM25(k1, b, self.average_length(), self.passage_count())
         searcher = searching.Searcher(
             self.searcher.reader(), weighting=weighting, closereader=False
         )
-        results = searcher.search(q, limit=None, filter=_filter_query(filters))
+        results = searcher.search(q, limit=None, filter=_filter_query(doc_ids))
         return sorted(results.top_n, key=lambda hit: (-hit[0], hit[1]))
 
     def row(self, docnum: int) -> PassageRow:
@@ -403,11 +414,6 @@ class StoreWriter:
 
     def add_document(self, document: Document, rows: Iterable[PassageRow]) -> None:
         self.delete_document(document.doc_id)
-        first = last = year = None
-        if document.date:
-            span = PartialDate(document.date)
-            first, last = _yyyymmdd(span.first), _yyyymmdd(span.last)
-        year = document.inspection_year
         for row in rows:
             self._writer.add_document(
                 citation=row.citation,
@@ -415,14 +421,13 @@ class StoreWriter:
                 n=row.n,
                 paragraph=row.paragraph or "",
                 section=row.section or "",
-                title=document.title or "",
-                publisher=document.publisher or "",
-                text=row.text,
+                text=Analysed(row.text, row.tokens) if row.tokens else row.text,
+                _stored_text=row.text,
                 length=row.length,
-                **({"inspection_year": year} if year is not None else {}),
-                **({"date_first": first, "date_last": last} if first is not None else {}),
                 line_start=row.line_start,
                 line_end=row.line_end,
+                page_start=row.page_start,
+                page_end=row.page_end,
             )
         self.documents[document.doc_id] = document
         self._changed = True

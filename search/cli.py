@@ -96,15 +96,16 @@ def _run_index(paths: list[Path], index_dir: Path, *, rebuild: bool, quiet: bool
     from indexer.pipeline import CorpusNotFound, build_index
     from indexer.store import IndexDamaged
 
-    def warn(path: str, reason: str) -> None:
-        click.echo(f"warning: skipped {path}: {reason}", err=True)
+    def warn(path: str, reason: str, failed: bool) -> None:
+        what = "failed" if failed else "skipped"
+        click.echo(f"{'error' if failed else 'warning'}: {what} {path}: {reason}", err=True)
 
     if rebuild:
         import shutil
 
         shutil.rmtree(index_dir, ignore_errors=True)
     try:
-        return build_index(paths, index_dir, on_skip=warn)
+        return build_index(paths, index_dir, on_problem=warn, progress=None if not quiet else False)
     except CorpusNotFound as error:
         hint = "Give a folder or file of .txt, .md or .html documents."
         raise click.UsageError(f"{error}. {hint}") from None
@@ -131,12 +132,13 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, rebuild: bool) -> No
         targets = _previous_roots(index_dir) or [Path(DEFAULT_CORPUS)]
     report = _run_index(targets, index_dir, rebuild=rebuild, quiet=False)
     click.echo(
-        f"Indexed {report.documents} documents, {report.passages} passages in {index_dir}/ "
-        f"({len(report.added)} added, {len(report.updated)} updated, "
-        f"{len(report.unchanged)} unchanged, {len(report.removed)} removed, "
-        f"{len(report.skipped)} skipped)."
+        f"Index {index_dir}/ holds {report.documents} documents, {report.passages} passages. "
+        f"This run: {report.indexed} indexed ({len(report.added)} new, "
+        f"{len(report.updated)} changed), {len(report.unchanged)} unchanged, "
+        f"{len(report.removed)} removed, {len(report.skipped)} skipped, "
+        f"{len(report.failed)} failed."
     )
-    if report.skipped:
+    if report.failed:
         raise click.exceptions.Exit(1)
 
 
@@ -229,7 +231,8 @@ def query_command(
 def _hit_json(hit: Any) -> dict[str, Any]:
     data = asdict(hit)
     order = ["rank", "score", "citation", "source", "title", "publisher", "date",
-             "inspection_year", "section", "paragraph", "text", "matches", "lines"]  # fmt: skip
+             "inspection_year", "section", "paragraph", "text", "matches", "lines",
+             "pages"]  # fmt: skip
     return {key: data[key] for key in order}
 
 

@@ -15,11 +15,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.analysis import Token, analyse, normalise_word, stem_word
-from indexer.dates import DateError, parse_iso
+from indexer.analysis import Token, analyse, normalise_word, stem_word, terms
+from indexer.dates import DateError, PartialDate, parse_iso
 from indexer.records import Document, Passage
 from indexer.store import (
-    Filters,
     IndexDamaged,
     IndexMissing,
     PassageRow,
@@ -135,6 +134,7 @@ class Engine:
             paragraph=row.paragraph,
             text=row.text,
             lines=(row.line_start, row.line_end),
+            pages=(row.page_start, row.page_end) if row.page_start is not None else None,
         )
 
     def passage(self, citation: str) -> Passage:
@@ -246,10 +246,8 @@ class Engine:
 
     def _filters(
         self, year: str | None, date_from: str | None, date_to: str | None, source: str | None
-    ) -> Filters:
-        year_from = year_to = None
-        if year is not None:
-            year_from, year_to = parse_year_range(year)
+    ) -> frozenset[str] | None:
+        """The documents the filters allow (None: all of them)."""
         try:
             first = parse_iso(date_from).first if date_from else None
             last = parse_iso(date_to).last if date_to else None
@@ -257,14 +255,27 @@ class Engine:
             raise FilterError(str(error)) from None
         if first and last and first > last:
             raise FilterError(f"--from {date_from} is after --to {date_to}")
-        doc_ids = None
+        years = parse_year_range(year) if year is not None else None
+        if source is not None and not self.match_sources(source):
+            raise FilterError(
+                f"no indexed document matches source '{source}' (see `search documents`)"
+            )
+        if years is None and first is None and last is None and source is None:
+            return None
+        allowed = set()
+        for doc in self.store.documents.values():
+            if years and not (doc.inspection_year and years[0] <= doc.inspection_year <= years[1]):
+                continue
+            if first or last:
+                if not doc.date:
+                    continue  # an undated document cannot be placed in a date range
+                span = PartialDate(doc.date)
+                if (first and span.last < first) or (last and span.first > last):
+                    continue
+            allowed.add(doc.doc_id)
         if source is not None:
-            doc_ids = self.match_sources(source)
-            if not doc_ids:
-                raise FilterError(
-                    f"no indexed document matches source '{source}' (see `search documents`)"
-                )
-        return Filters(doc_ids, year_from, year_to, first, last)
+            allowed &= self.match_sources(source)
+        return frozenset(allowed)
 
     def match_sources(self, pattern: str) -> frozenset[str]:
         """Documents whose id or file path contains `pattern` (case-insensitive)."""
@@ -275,17 +286,31 @@ class Engine:
             if needle and (needle in d.doc_id.casefold() or needle in d.source.casefold())
         )
 
+    def _documents_where(self, name: str, text: str) -> frozenset[str]:
+        """Documents whose metadata field `name` contains the words of `text`."""
+        wanted = terms(text)
+        found = set()
+        for doc in self.store.documents.values():
+            value = getattr(doc, name)
+            have = set(terms(str(value))) if value else set()
+            if wanted and set(wanted) <= have:
+                found.add(doc.doc_id)
+        return frozenset(found)
+
     def _clause(self, clause: Clause) -> tuple[TermClause, _Analysed | None] | None:
         """A parsed clause -> the store's clause (and its analysis, for text clauses)."""
         name = clause.field
         if name == "year":
             try:
-                lo, hi = parse_year_range(clause.text)
+                docs = self._filters(clause.text, None, None, None) or frozenset()
             except FilterError:
                 return None
-            return TermClause("inspection_year", (str(lo), str(hi)), "range"), None
+            return TermClause("doc_id", tuple(sorted(docs)), "any"), None
         if name == "source":
             docs = self.match_sources(clause.text)
+            return TermClause("doc_id", tuple(sorted(docs)), "any"), None
+        if name in ("title", "publisher"):
+            docs = self._documents_where(name, clause.text)
             return TermClause("doc_id", tuple(sorted(docs)), "any"), None
         if name == "paragraph":
             return TermClause("paragraph", (clause.text.strip(".").strip(),), "term"), None

@@ -115,7 +115,7 @@ def test_index_command_builds_and_updates(tmp_path: Path) -> None:
     args = ["index", str(corpus), "--index", str(tmp_path / "idx")]
     first = runner.invoke(cli, args)
     assert first.exit_code == 0
-    assert "Indexed 5 documents, 113 passages" in first.output and "5 added" in first.output
+    assert "holds 5 documents, 113 passages" in first.output and "5 new" in first.output
     second = runner.invoke(cli, args)
     assert "5 unchanged" in second.output
 
@@ -186,12 +186,18 @@ def test_index_errors(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "facts file" in result.stderr
 
 
-def test_a_skipped_file_is_reported_and_exits_1(tmp_path: Path) -> None:
+def test_skipped_files_are_reported_failed_files_exit_1(tmp_path: Path) -> None:
     corpus = tmp_path / "c"
     corpus.mkdir()
     (corpus / "good.txt").write_text("Good text.\n")
     (corpus / "empty.txt").write_text("")
-    result = CliRunner().invoke(cli, ["index", str(corpus), "--index", str(tmp_path / "i")])
-    assert result.exit_code == 1
+    args = ["index", str(corpus), "--index", str(tmp_path / "i")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0  # an empty file is not a document: skipped, not failed
     assert "warning: skipped" in result.stderr and "empty.txt: empty file" in result.stderr
-    assert "1 skipped" in result.stdout
+    assert "1 skipped, 0 failed" in result.stdout
+    (corpus / "latin1.txt").write_bytes("Caf\xe9.\n".encode("latin-1"))
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert "error: failed" in result.stderr and "latin1.txt: not UTF-8" in result.stderr
+    assert "1 skipped, 1 failed" in result.stdout

@@ -53,14 +53,17 @@ def test_bad_files_are_skipped_with_a_reason_and_the_rest_indexed(tmp_path: Path
     (corpus / "latin1.txt").write_bytes("Caf\xe9 society.\n".encode("latin-1"))
     (corpus / "binary.txt").write_bytes(b"\x00\x01\x02binary")
     seen = []
-    report = build_index([corpus], tmp_path / "index", on_skip=lambda p, r: seen.append((p, r)))
-    reasons = {Path(p).name: r for p, r in report.skipped}
-    assert reasons == {
+    report = build_index(
+        [corpus], tmp_path / "index", on_problem=lambda p, r, f: seen.append((p, r, f))
+    )
+    assert {Path(p).name: r for p, r in report.skipped} == {
         "binary.txt": "binary data, not text",
         "empty.txt": "empty file",
+    }
+    assert {Path(p).name: r for p, r in report.failed} == {
         "latin1.txt": "not UTF-8 text (byte 3); convert it to UTF-8",
     }
-    assert seen == report.skipped
+    assert len(seen) == 3
     assert report.added == ["good"]
 
 
