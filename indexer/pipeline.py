@@ -172,6 +172,7 @@ def build_index(
     writer = StoreWriter(index_dir)
     try:
         jobs, seen = _plan(roots, writer.documents, report, on_problem)
+        report_problems: dict[str, dict[str, object]] = {}
         bar = _progress(len(jobs), show)
         for outcome in _outcomes(jobs, workers):
             bar.update(1)  # type: ignore[attr-defined]
@@ -179,6 +180,12 @@ def build_index(
             if outcome.error is not None:
                 # A document indexed before keeps its last good version (it is in `seen`).
                 _problem(report, on_problem, source.display, outcome.error)
+                report_problems[str(source.path)] = {
+                    "size": source.size,
+                    "mtime_ns": source.mtime_ns,
+                    "reason": str(outcome.error),
+                    "failed": outcome.error.failed,
+                }
                 continue
             assert outcome.document is not None
             writer.add_document(outcome.document, outcome.rows)
@@ -186,11 +193,12 @@ def build_index(
         bar.close()  # type: ignore[attr-defined]
         resolved = [r.resolve() for r in roots]
         for doc_id, document in list(writer.documents.items()):
-            path = Path(document.path)
-            under = any(path == r or r in path.parents for r in resolved)
-            if under and doc_id not in seen:
+            if _under(Path(document.path), resolved) and doc_id not in seen:
                 writer.delete_document(doc_id)
                 report.removed.append(doc_id)
+        problems = {p: v for p, v in writer.problems.items() if not _under(Path(p), resolved)}
+        problems.update(report_problems)
+        writer.set_problems(problems)
         writer.commit([str(r) for r in resolved])
     except BaseException:
         writer.cancel()
@@ -228,6 +236,57 @@ def _plan(
                 continue
             jobs.append(_Job(source, facts, known is not None))
     return jobs, seen
+
+
+def _under(path: Path, roots: list[Path]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """How the files under an index's folders differ from what the index holds."""
+
+    changed: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    bytes_to_read: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.changed or self.added or self.removed)
+
+    def summary(self) -> str:
+        counts = (("changed", self.changed), ("new", self.added), ("removed", self.removed))
+        return ", ".join(f"{len(files)} {what}" for what, files in counts if files)
+
+
+def check_freshness(
+    documents: dict[str, Document], problems: dict[str, dict], roots: Sequence[str]
+) -> Staleness:
+    """Compare the files under `roots` with the index, by size and modification time first
+    and by content (SHA-256) where those differ. Cheap: a walk and a stat per file."""
+    by_path = {d.path: d for d in documents.values()}
+    changed, added, seen = [], [], set()
+    to_read = 0
+    for root in (Path(r) for r in roots):
+        if not root.exists():
+            continue
+        for source in find_documents(root):
+            key = str(source.path)
+            seen.add(key)
+            known = by_path.get(key)
+            if known is not None:
+                touched = (source.size, source.mtime_ns) != (known.size, known.mtime_ns)
+                if touched and not _same_content(source, known):
+                    changed.append(source.display)
+                    to_read += source.size
+                continue
+            problem = problems.get(key)
+            if problem and (problem["size"], problem["mtime_ns"]) == (source.size, source.mtime_ns):
+                continue  # a file we could not index, unchanged since
+            added.append(source.display)
+            to_read += source.size
+    removed = [d.source for p, d in by_path.items() if p not in seen]
+    return Staleness(tuple(changed), tuple(added), tuple(removed), to_read)
 
 
 def _same_content(source: SourceFile, known: Document) -> bool:

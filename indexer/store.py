@@ -301,10 +301,19 @@ def write_json_atomically(path: Path, data: Any) -> None:
 class Store:
     """An open index: whoosh for passages, the manifest for documents."""
 
-    def __init__(self, folder: Path, documents: dict[str, Document], roots: list[str]) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        documents: dict[str, Document],
+        roots: list[str],
+        problems: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self.folder = folder
         self.documents = documents
-        self.roots = roots
+        self.roots = roots  # the folders and files indexed, absolute
+        # files passed over (path -> size, mtime_ns, reason, failed), so that an unchanged
+        # bad file does not make the index look out of date
+        self.problems = problems or {}
         self._index: Any = None
         self._searcher: Any = None
 
@@ -325,7 +334,9 @@ class Store:
                 d["doc_id"]: Document(**{**d, "provenance": d.get("provenance", {})})
                 for d in data["documents"]
             }
-            store = cls(folder, documents, list(data.get("roots", [])))
+            store = cls(
+                folder, documents, list(data.get("roots", [])), dict(data.get("problems", {}))
+            )
             store._index = index.open_dir(str(folder), indexname=INDEX_NAME)
             store._searcher = store._index.searcher()  # reads the TOC and segments now
         except (OSError, ValueError, KeyError, TypeError) as error:
@@ -398,9 +409,10 @@ class StoreWriter:
             existing = Store.open(folder)
             self.documents = dict(existing.documents)
             self.roots = list(existing.roots)
+            self.problems = dict(existing.problems)
             self._index = existing._index
         else:
-            self.documents, self.roots = {}, []
+            self.documents, self.roots, self.problems = {}, [], {}
             self._index = FileStorage(str(folder)).create_index(SCHEMA, indexname=INDEX_NAME)
         self._writer = self._index.writer()
         self._deleted = False
@@ -432,6 +444,11 @@ class StoreWriter:
         self.documents[document.doc_id] = document
         self._changed = True
 
+    def set_problems(self, problems: dict[str, dict[str, Any]]) -> None:
+        if problems != self.problems:
+            self.problems = problems
+            self._changed = True
+
     def commit(self, roots: Sequence[str]) -> None:
         if not self._changed and set(roots) <= set(self.roots):
             self._writer.cancel()  # nothing to write: keep the index exactly as it was
@@ -445,6 +462,7 @@ class StoreWriter:
             {
                 "format": FORMAT_VERSION,
                 "roots": self.roots,
+                "problems": dict(sorted(self.problems.items())),
                 "documents": [asdict(d) for d in sorted(self.documents.values(), key=_key)],
             },
         )

@@ -117,6 +117,33 @@ def _run_index(paths: list[Path], index_dir: Path, *, rebuild: bool, quiet: bool
         ) from None
 
 
+# An out-of-date index is brought up to date before a query when that is quick.
+AUTO_UPDATE_FILES = 10
+AUTO_UPDATE_BYTES = 20_000_000
+
+
+def _fresh_engine(engine: Any, index_dir: Path) -> Any:
+    """Never answer silently from a stale index: update it if quick, else say so."""
+    from indexer.pipeline import check_freshness
+
+    store = engine.store
+    stale = check_freshness(store.documents, store.problems, store.roots)
+    if not stale:
+        return engine
+    files = len(stale.changed) + len(stale.added)
+    if files <= AUTO_UPDATE_FILES and stale.bytes_to_read <= AUTO_UPDATE_BYTES:
+        engine.close()
+        _run_index([Path(r) for r in store.roots], index_dir, rebuild=False, quiet=True)
+        click.echo(f"Updated the index first: {stale.summary()} since it was built.", err=True)
+        return _open_engine(index_dir)
+    click.echo(
+        f"warning: the index is out of date ({stale.summary()} since it was built); "
+        "these results are from the index as it is. Update it with: search index",
+        err=True,
+    )
+    return engine
+
+
 @cli.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @index_option
@@ -202,7 +229,7 @@ def query_command(
     from search.engine import FilterError, QueryError
 
     text = " ".join(words)
-    engine = _open_engine(index_dir, build_if_missing=True)
+    engine = _fresh_engine(_open_engine(index_dir, build_if_missing=True), index_dir)
     try:
         result = engine.search(
             text,

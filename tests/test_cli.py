@@ -201,3 +201,34 @@ def test_skipped_files_are_reported_failed_files_exit_1(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "error: failed" in result.stderr and "latin1.txt: not UTF-8" in result.stderr
     assert "1 skipped, 1 failed" in result.stdout
+
+
+def test_query_updates_a_stale_index_first_and_says_so(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Alpha paragraph.\n")
+    runner = CliRunner()
+    index = ["--index", str(tmp_path / "i")]
+    assert runner.invoke(cli, ["index", str(corpus), *index]).exit_code == 0
+    (corpus / "b.txt").write_text("Zebra paragraph.\n")
+    result = runner.invoke(cli, ["query", "zebra", *index])
+    assert "Updated the index first: 1 new since it was built." in result.stderr
+    assert "b#1" in result.stdout
+
+
+def test_query_warns_when_the_index_is_too_stale_to_update_quickly(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import search.cli
+
+    monkeypatch.setattr(search.cli, "AUTO_UPDATE_FILES", 0)
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Alpha paragraph.\n")
+    runner = CliRunner()
+    index = ["--index", str(tmp_path / "i")]
+    runner.invoke(cli, ["index", str(corpus), *index])
+    (corpus / "a.txt").write_text("Alpha changed paragraph.\n")
+    result = runner.invoke(cli, ["query", "alpha", *index])
+    assert result.exit_code == 0
+    assert "warning: the index is out of date (1 changed since it was built)" in result.stderr

@@ -80,3 +80,28 @@ def test_html_documents(tmp_path: Path) -> None:
     hit = engine.search("caseloads").results[0]
     assert hit.text == "Inspectors found:\n- strong practice\n- low caseloads"
     assert engine.search("var").total == 0 and engine.search("home").total == 0
+
+
+def test_freshness_sees_changes_additions_and_removals_but_not_touches(tmp_path: Path) -> None:
+    import os
+
+    from indexer.pipeline import check_freshness
+
+    corpus = write_corpus(tmp_path / "c", {"a.txt": "Alpha.\n", "b.txt": "Beta.\n"})
+    (corpus / "bad.txt").write_text("")  # skipped, and remembered as such
+    build_index([corpus], tmp_path / "index")
+
+    def stale():
+        store = Engine.open(tmp_path / "index").store
+        return check_freshness(store.documents, store.problems, store.roots)
+
+    assert not stale()
+    os.utime(corpus / "a.txt", ns=(1, 1))  # touched, same content: still fresh
+    assert not stale()
+    (corpus / "a.txt").write_text("Alpha changed.\n")
+    (corpus / "b.txt").unlink()
+    (corpus / "c.txt").write_text("Gamma.\n")
+    result = stale()
+    assert [Path(p).name for p in result.changed] == ["a.txt"]
+    assert [Path(p).name for p in result.added] == ["c.txt"]
+    assert [Path(p).name for p in result.removed] == ["b.txt"]
