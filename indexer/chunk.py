@@ -8,7 +8,8 @@ Rules (each is tested against the golden files in tests/golden/):
   meetings.") as well as hard-wrapped lines.
 - A numbered paragraph ("27. When children ...") is its own passage and keeps its number
   as its paragraph label, which is how Ofsted reports are cited.
-- A heading (a one-line block, short, not ending a sentence, or Ofsted's "...: outstanding")
+- A heading (a one-line block, short, not ending a sentence, or Ofsted's "...: outstanding";
+  or a Markdown heading "# ...", which is how the PDF reader marks headings by their font)
   is not a passage: it becomes the section of the passages under it. The first heading
   before any passage is the document's title.
 - A bulleted list belongs with its lead-in: the list and the paragraph before it are one
@@ -23,10 +24,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.clean import Line, ends_sentence, split_blocks
+from indexer.clean import CONTINUES, Line, ends_sentence, split_blocks
 
-_NUMBERED = re.compile(r"^(\d{1,3})\.\s+\S")
-_BULLET = re.compile(r"^\s*(?:[-*•·▪◦‣–]|\d{1,2}\))\s+\S")
+# "27. When children" and, as some reports print it, "27.When children"
+_NUMBERED = re.compile(r"^(\d{1,3})\.(?:\s+\S|(?=[A-Z‘“'\"(]))")
+_BULLET = re.compile(r"^\s*(?:[-*•·▪◦‣–◼■●]|\d{1,2}\))\s+\S")
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(\S.*)$")
 _GRADE_HEADING = re.compile(
     r":\s*(outstanding|good|adequate|requires improvement(?: to be good)?|inadequate)$",
     re.IGNORECASE,
@@ -61,8 +64,10 @@ class _Unit:
 
     @property
     def text(self) -> str:
-        sep = "\n" if self.kind in ("bullet", "table") else " "
-        return sep.join(x.text.strip() for x in self.lines)
+        sep = "\n" if self.kind == "table" else " "
+        text = sep.join(x.text.strip().replace(CONTINUES, "") for x in self.lines)
+        heading = _MARKDOWN_HEADING.match(text)
+        return heading.group(1) if heading else text
 
     @property
     def last_text(self) -> str:
@@ -70,6 +75,8 @@ class _Unit:
 
 
 def _kind(text: str) -> str:
+    if _MARKDOWN_HEADING.match(text):
+        return "heading"
     if "\t" in text:
         return "table"
     if _NUMBERED.match(text):
@@ -81,16 +88,17 @@ def _kind(text: str) -> str:
 
 def _continues(previous: _Unit, text: str) -> bool:
     """True when `text` carries on the paragraph `previous` (a wrapped line or a page break)."""
-    first = text.lstrip()[:1]
-    return (
-        previous.kind in ("text", "numbered")
-        and first.islower()
-        and not ends_sentence(previous.last_text)
-    )
+    if previous.kind not in ("text", "numbered", "bullet"):
+        return False
+    if text.startswith(CONTINUES):  # the source reader knows (a PDF paragraph across pages)
+        return True
+    return text.lstrip()[:1].islower() and not ends_sentence(previous.last_text)
 
 
 def _is_heading(unit: _Unit) -> bool:
     text = unit.text
+    if unit.kind == "heading":
+        return True
     if not unit.single_line_block or unit.kind != "text":
         return False
     if _GRADE_HEADING.search(text):
@@ -106,6 +114,8 @@ def _is_heading(unit: _Unit) -> bool:
 def _is_title(unit: _Unit) -> bool:
     """A page's headline: its first paragraph, on a line of its own, not a sentence."""
     text = unit.text
+    if unit.kind == "heading":
+        return True
     return (
         unit.single_line_block
         and unit.kind == "text"
@@ -121,7 +131,7 @@ def _units(lines: list[Line]) -> list[_Unit]:
         first_new = len(units)
         for line in block:
             text = line.text.strip()
-            kind = _kind(text)
+            kind = _kind(text.replace(CONTINUES, ""))
             previous = units[-1] if units else None
             if previous is not None and kind == "text" and _continues(previous, text):
                 previous.lines.append(line)
@@ -143,7 +153,7 @@ def chunk_paragraphs(lines: list[Line]) -> ChunkedDocument:
     chunks: list[Chunk] = []
     seen: set[str] = set()
     pending_lead_in: _Unit | None = None  # the paragraph a following list belongs to
-    pending_list: list[Line] = []
+    pending_list: list[_Unit] = []  # its items
 
     def emit(unit_lines: list[Line], text: str, kind: str) -> None:
         key = " ".join(text.split()).casefold()
@@ -158,19 +168,18 @@ def chunk_paragraphs(lines: list[Line]) -> ChunkedDocument:
 
     def flush() -> None:
         nonlocal pending_lead_in, pending_list
+        items = [item.text for item in pending_list]
+        item_lines = [line for item in pending_list for line in item.lines]
         if pending_lead_in is not None:
-            lines_ = pending_lead_in.lines + pending_list
-            text = pending_lead_in.text
-            if pending_list:
-                text += "\n" + "\n".join(x.text.strip() for x in pending_list)
-            emit(lines_, text, pending_lead_in.kind)
+            text = "\n".join([pending_lead_in.text, *items])
+            emit(pending_lead_in.lines + item_lines, text, pending_lead_in.kind)
         elif pending_list:
-            emit(pending_list, "\n".join(x.text.strip() for x in pending_list), "bullet")
+            emit(item_lines, "\n".join(items), "bullet")
         pending_lead_in, pending_list = None, []
 
     for unit in _units(lines):
         if unit.kind == "bullet":
-            pending_list.extend(unit.lines)
+            pending_list.append(unit)
             continue
         if title is None and not chunks and pending_lead_in is None and _is_title(unit):
             title = unit.text

@@ -63,6 +63,10 @@ _TRAILER_START = [
     )
 ]
 
+# Written by a source reader at the start of a paragraph that carries on the previous one
+# across a page break (see indexer.pdf); the chunker joins them and drops the mark.
+CONTINUES = "\u2060"  # WORD JOINER: invisible, and never in these texts
+
 _TERMINAL = re.compile(r"""[.!?:;]["'”’)\]]*$""")
 
 
