@@ -132,3 +132,42 @@ def parse_range(text: str) -> tuple[PartialDate, PartialDate] | None:
     if start is None:
         return None
     return start, end
+
+
+# Numeric dates inside running text ("Inspection date: 12/09/2016 to 06/10/2016").
+_NUMERIC_IN_TEXT = re.compile(r"\b\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})\b")
+
+
+def spell_numeric_dates(text: str) -> str:
+    """ "12/09/2016 to 06/10/2016" -> "12 September 2016 to 6 October 2016", so that the
+    word grammars (`DATE_IN_WORDS`, `parse_range`) read numeric dates too."""
+
+    def spell(match: re.Match[str]) -> str:
+        parsed = parse_dmy_numeric(match.group(0))
+        return parsed.human() if parsed else match.group(0)
+
+    return _NUMERIC_IN_TEXT.sub(spell, text)
+
+
+def first_date(text: str) -> PartialDate | None:
+    """The first day-precision date in `text`, in words or numeric: "3 February 2015"."""
+    match = DATE_IN_WORDS.search(spell_numeric_dates(text))
+    return parse_dmy_words(*match.groups()) if match else None
+
+
+def parse_periods(text: str) -> tuple[tuple[PartialDate, PartialDate], ...]:
+    """Every period in `text`, in order, as (first day, last day): "19 November-11 December 2013
+    and 28 – 30 January 2014" is two; a lone date ("28 July 2016") is a period of one day."""
+    text = spell_numeric_dates(text)
+    found: list[tuple[int, tuple[PartialDate, PartialDate]]] = []
+    covered: list[range] = []
+    for match in DATE_RANGE.finditer(text):
+        span = parse_range(match.group(0))
+        if span:
+            found.append((match.start(), span))
+            covered.append(range(match.start(), match.end()))
+    for match in DATE_IN_WORDS.finditer(text):
+        day = parse_dmy_words(*match.groups())
+        if day and not any(match.start() in r for r in covered):
+            found.append((match.start(), (day, day)))
+    return tuple(span for _, span in sorted(found, key=lambda item: item[0]))
