@@ -25,10 +25,21 @@ from indexer.dates import (
     parse_iso,
     parse_range,
 )
+from indexer.ofsted import extract_report_metadata
 from indexer.records import Metadata
 
 FACTS_FILE = "facts.toml"
-FIELDS = ("title", "publisher", "date", "inspection_year", "inspection_start", "inspection_end")
+FIELDS = (
+    "title",
+    "publisher",
+    "date",
+    "inspection_year",
+    "inspection_start",
+    "inspection_end",
+    "local_authority",
+    "framework",
+    "overall_effectiveness",
+)
 
 
 class FactsError(ValueError):
@@ -148,15 +159,46 @@ def _from_text(raw: str, cleaned: CleanText, chunked: ChunkedDocument) -> dict[s
     return found
 
 
+def _from_report(pages: tuple[str, ...], file_name: str) -> dict[str, tuple]:
+    """An Ofsted inspection report's own metadata (see indexer.ofsted), if it is one."""
+    report = extract_report_metadata(list(pages), file_name)
+    if report is None:
+        return {}
+    how = report.provenance
+    found: dict[str, tuple] = {
+        "publisher": ("Ofsted", "text: an Ofsted inspection report"),
+        "date": (report.publication_date, how["publication_date"]),
+        "inspection_start": (report.inspection_start, how["inspection_start"]),
+        "inspection_end": (report.inspection_end, how["inspection_end"]),
+        "inspection_year": (int(report.inspection_start[:4]), how["inspection_start"]),
+        "local_authority": (report.local_authority, how["local_authority"]),
+        "framework": (report.framework, how["framework"]),
+    }
+    if report.judgements:
+        found["judgements"] = (report.judgements, how.get("judgements", "text"))
+    if report.overall_effectiveness:
+        found["overall_effectiveness"] = (
+            report.overall_effectiveness,
+            how.get("overall_effectiveness", "text"),
+        )
+    return found
+
+
 def extract_metadata(
     doc_id: str,
     raw: str,
     cleaned: CleanText,
     chunked: ChunkedDocument,
     facts: Facts,
+    *,
+    pages: tuple[str, ...] | None = None,
+    file_name: str = "",
 ) -> Metadata:
-    """The document's metadata: text first, then the facts file for what the text lacks."""
+    """The document's metadata: an inspection report's own front matter first (for a PDF's
+    `pages`), then the general rules over the text, then the facts file for what is left."""
     found = _from_text(raw, cleaned, chunked)
+    if pages:
+        found.update(_from_report(pages, file_name))
     for name, fact in facts.get(doc_id, {}).items():
         if name not in found:
             found[name] = (fact.value, f"{FACTS_FILE}: {fact.source}")

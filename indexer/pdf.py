@@ -67,8 +67,14 @@ class PdfLine:
         return self.y if self.y_end is None else self.y_end
 
 
-def pdf_pages(data: bytes) -> list[str]:
-    """The text of each page, rebuilt into paragraphs (see the module docstring)."""
+@dataclass(frozen=True)
+class PdfText:
+    pages: list[str]  # each page's paragraphs (see the module docstring)
+    raw_pages: list[str]  # each page's text as PDFium gives it, for metadata rules
+
+
+def pdf_pages(data: bytes) -> PdfText:
+    """The text of each page, rebuilt into paragraphs, and as extracted."""
     import pypdfium2 as pdfium
 
     if not data.lstrip()[:1024].startswith(b"%PDF"):
@@ -82,15 +88,19 @@ def pdf_pages(data: bytes) -> list[str]:
             raise SourceError("encrypted PDF (needs a password)", failed=True) from None
         raise SourceError(f"unreadable PDF: {reason}", failed=True) from None
     try:
-        pages = [(_lines(page), page.get_height()) for page in document]
+        placed, raw = [], []
+        for page in document:
+            text, lines = _lines(page)
+            placed.append((lines, page.get_height()))
+            raw.append(text)
     finally:
         document.close()
-    if not any(lines for lines, _ in pages):
+    if not any(lines for lines, _ in placed):
         raise SourceError("PDF with no text (a scan without OCR?)")
-    return rebuild_paragraphs(pages)
+    return PdfText(rebuild_paragraphs(placed), raw)
 
 
-def _lines(page: object) -> list[PdfLine]:
+def _lines(page: object) -> tuple[str, list[PdfLine]]:
     import pypdfium2.raw as raw
 
     textpage = page.get_textpage()  # type: ignore[attr-defined]
@@ -114,7 +124,7 @@ def _lines(page: object) -> list[PdfLine]:
             words = " ".join(stripped.replace("\ufffe", "-").split())
             ran_on = y_end.value if abs(y_end.value - y.value) > size * 0.5 else None
             lines.append(PdfLine(words, x.value, y.value, size, weight >= 600, ran_on))
-        return lines
+        return text, lines
     finally:
         textpage.close()
 

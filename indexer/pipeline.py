@@ -66,7 +66,15 @@ def index_document(source: SourceFile, facts: Facts) -> tuple[Document, list[Pas
     chunked = chunk_paragraphs(cleaned.kept)
     if not chunked.chunks:
         raise SourceError("no passages: the file has no paragraphs of text")
-    meta = extract_metadata(source.doc_id, content.text, cleaned, chunked, facts)
+    meta = extract_metadata(
+        source.doc_id,
+        content.text,
+        cleaned,
+        chunked,
+        facts,
+        pages=content.raw_pages,
+        file_name=source.path.name,
+    )
     page_of = content.page_of_line
     analysed = [
         tuple((t.text, t.position, t.start, t.end) for t in analyse(chunk.text))
@@ -98,6 +106,10 @@ def index_document(source: SourceFile, facts: Facts) -> tuple[Document, list[Pas
         inspection_year=meta.inspection_year,
         inspection_start=meta.inspection_start,
         inspection_end=meta.inspection_end,
+        local_authority=meta.local_authority,
+        framework=meta.framework,
+        judgements=meta.judgements,
+        overall_effectiveness=meta.overall_effectiveness,
         passages=len(rows),
         tokens=sum(r.length for r in rows),
         sha256=content.sha256,

@@ -19,6 +19,10 @@ class Metadata:
     inspection_year: int | None = None  # the year of the inspection the document reports on
     inspection_start: str | None = None
     inspection_end: str | None = None
+    local_authority: str | None = None
+    framework: str | None = None  # for an Ofsted report: lac, sif, standard or short
+    judgements: tuple[tuple[str, str], ...] = ()  # (area as written, grade as written)
+    overall_effectiveness: str | None = None  # normalised grade
     provenance: dict[str, str] = field(default_factory=dict)
 
 
@@ -34,6 +38,10 @@ class Document:
     inspection_year: int | None
     inspection_start: str | None
     inspection_end: str | None
+    local_authority: str | None
+    framework: str | None
+    judgements: tuple[tuple[str, str], ...]
+    overall_effectiveness: str | None
     passages: int
     tokens: int  # analysed tokens in all passages (BM25's document lengths add up to this)
     sha256: str

@@ -60,6 +60,7 @@ class SourceText:
     text: str
     sha256: str
     page_starts: tuple[int, ...] | None = None
+    raw_pages: tuple[str, ...] | None = None  # a PDF's pages as extracted, for metadata
 
     def page_of_line(self, line: int) -> int | None:
         """The 1-based page a 1-based line is on, or None for a text without pages."""
@@ -140,8 +141,9 @@ def read_document(path: Path) -> SourceText:
     if path.suffix.lower() in PDF_SUFFIXES:
         from indexer.pdf import pdf_pages  # pypdfium2 is loaded only when there are PDFs
 
-        text, starts = join_pages(pdf_pages(data))
-        return SourceText(text=text, sha256=sha256(data), page_starts=starts)
+        pdf = pdf_pages(data)
+        text, starts = join_pages(pdf.pages)
+        return SourceText(text, sha256(data), starts, tuple(pdf.raw_pages))
     if b"\x00" in data[:8192]:
         raise SourceError("binary data, not text")
     try:

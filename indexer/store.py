@@ -46,7 +46,7 @@ def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
 whoosh3.W3PerDocReader._cached_reader = _cached_reader
 
 MANIFEST = "documents.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 INDEX_NAME = "passages"
 
 
@@ -56,6 +56,10 @@ class IndexMissing(FileNotFoundError):
 
 class IndexDamaged(RuntimeError):
     """The index exists but cannot be read."""
+
+
+class IndexOutdated(IndexDamaged):
+    """The index was built by another version of this tool (it is rebuilt, not read)."""
 
 
 class Analysed(str):
@@ -240,15 +244,22 @@ def _whoosh_clause(clause: TermClause, scoring_on: bool) -> query.Query:
 
 
 def build_query(
-    should: Sequence[TermClause], must: Sequence[TermClause], must_not: Sequence[TermClause]
+    should: Sequence[TermClause],
+    must: Sequence[TermClause],
+    must_not: Sequence[TermClause],
+    restrict: Sequence[TermClause] = (),
 ) -> query.Query:
-    """OR of `should`, AND of `must`, minus `must_not` (Lucene's boolean model)."""
+    """OR of `should`, AND of `must`, minus `must_not` (Lucene's boolean model), within
+    `restrict` (metadata clauses: they narrow, they do not score)."""
     positive: query.Query | None = None
     if should:
         positive = query.Or([_whoosh_clause(c, True) for c in should])
     if must:
         required = query.And([_whoosh_clause(c, True) for c in must])
         positive = query.AndMaybe(required, positive) if positive is not None else required
+    if restrict:
+        limits = [query.ConstantScoreQuery(_whoosh_clause(c, False), 0.0) for c in restrict]
+        positive = query.And([positive, *limits] if positive is not None else limits)
     if positive is None:
         raise ValueError("a query needs at least one positive clause")
     if must_not:
@@ -298,6 +309,11 @@ def write_json_atomically(path: Path, data: Any) -> None:
         raise
 
 
+def _document(data: dict[str, Any]) -> Document:
+    judgements = tuple(tuple(pair) for pair in data.get("judgements", ()))
+    return Document(**{**data, "judgements": judgements})
+
+
 class Store:
     """An open index: whoosh for passages, the manifest for documents."""
 
@@ -329,16 +345,15 @@ class Store:
                 raise IndexDamaged(f"{folder}/{MANIFEST} is missing")
             data = json.loads(manifest.read_text("utf-8"))
             if data.get("format") != FORMAT_VERSION:
-                raise IndexDamaged(f"{folder} was built by another version of this tool")
-            documents = {
-                d["doc_id"]: Document(**{**d, "provenance": d.get("provenance", {})})
-                for d in data["documents"]
-            }
+                raise IndexOutdated(f"{folder} was built by another version of this tool")
+            documents = {d["doc_id"]: _document(d) for d in data["documents"]}
             store = cls(
                 folder, documents, list(data.get("roots", [])), dict(data.get("problems", {}))
             )
             store._index = index.open_dir(str(folder), indexname=INDEX_NAME)
             store._searcher = store._index.searcher()  # reads the TOC and segments now
+        except IndexDamaged:
+            raise
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise IndexDamaged(f"{folder}: {error}") from None
         except Exception as error:  # whoosh raises many kinds on a damaged TOC or segment
@@ -405,8 +420,13 @@ class StoreWriter:
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
+        existing: Store | None = None
         if index.exists_in(str(folder), indexname=INDEX_NAME) and (folder / MANIFEST).is_file():
-            existing = Store.open(folder)
+            try:
+                existing = Store.open(folder)
+            except IndexOutdated:
+                _discard_index(folder)  # it can be rebuilt from the documents; do that
+        if existing is not None:
             self.documents = dict(existing.documents)
             self.roots = list(existing.roots)
             self.problems = dict(existing.problems)
@@ -469,6 +489,12 @@ class StoreWriter:
 
     def cancel(self) -> None:
         self._writer.cancel()
+
+
+def _discard_index(folder: Path) -> None:
+    for path in folder.iterdir():
+        if path.name == MANIFEST or path.name.startswith((f"_{INDEX_NAME}_", f"{INDEX_NAME}_")):
+            path.unlink()
 
 
 def _key(document: Document) -> str:

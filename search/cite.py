@@ -23,6 +23,11 @@ def reference(passage: Passage) -> str:
     parts.append(human_date(passage.date) or "n.d.")
     if passage.paragraph:
         parts.append(f"paragraph {passage.paragraph}")
+    elif passage.pages:
+        first, last = passage.pages
+        parts.append(
+            f"{passage.source}, " + (f"page {first}" if first == last else f"pages {first}-{last}")
+        )
     else:
         first, last = passage.lines
         lines = f"line {first}" if first == last else f"lines {first}-{last}"

@@ -55,9 +55,16 @@ def _use_color(choice: str) -> bool:
 
 def _open_engine(index_dir: Path, *, build_if_missing: bool = False) -> Any:
     """Open the index; with `build_if_missing`, build it from seeds/ first and say so."""
+    from indexer.store import IndexOutdated
     from search.engine import Engine, IndexDamaged, IndexMissing
 
     try:
+        return Engine.open(index_dir)
+    except IndexOutdated:
+        roots = _previous_roots(index_dir) or [Path(DEFAULT_CORPUS)]
+        shown = ", ".join(str(r) for r in roots)
+        click.echo(f"The index was built by another version: rebuilding it from {shown}.", err=True)
+        _run_index(roots, index_dir, rebuild=False, quiet=True)
         return Engine.open(index_dir)
     except IndexMissing:
         corpus = Path(DEFAULT_CORPUS)
@@ -191,6 +198,12 @@ def _previous_roots(index_dir: Path) -> list[Path]:
 @click.option("--from", "date_from", help="Published on or after: YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Published on or before: YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--source", help="Only documents whose id or file path contains this.")
+@click.option("--la", help="Local authority of the inspection report: camden, 'north yorkshire'.")
+@click.option(
+    "--grade",
+    help="Overall effectiveness of the report: outstanding, good, 'requires improvement', "
+    "adequate, inadequate.",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--k1", type=click.FloatRange(min=0), default=K1, show_default=True, help="BM25 k1.")
 @click.option("--b", type=click.FloatRange(0, 1), default=B, show_default=True, help="BM25 b.")
@@ -210,6 +223,8 @@ def query_command(
     date_from: str | None,
     date_to: str | None,
     source: str | None,
+    la: str | None,
+    grade: str | None,
     limit: int,
     k1: float,
     b: float,
@@ -224,7 +239,8 @@ def query_command(
     "children in care"    an exact phrase
     +word  -word          must / must not contain
     inspect*              words starting with inspect
-    section:leavers       a field: section, title, publisher, paragraph, source, year
+    section:leavers       a field: section, title, publisher, paragraph, source,
+                          year, la, grade
     """
     from search.engine import FilterError, QueryError
 
@@ -237,6 +253,8 @@ def query_command(
             date_from=date_from,
             date_to=date_to,
             source=source,
+            la=la,
+            grade=grade,
             limit=limit,
             k1=k1,
             b=b,
@@ -252,7 +270,7 @@ def query_command(
             }
         )
         return
-    _print_hits(result, _use_color(color))
+    _print_hits(result, engine.store.documents, _use_color(color))
 
 
 def _hit_json(hit: Any) -> dict[str, Any]:
@@ -263,7 +281,18 @@ def _hit_json(hit: Any) -> dict[str, Any]:
     return {key: data[key] for key in order}
 
 
-def _print_hits(result: Any, color: bool) -> None:
+def _where(passage: Any) -> str:
+    """ "  paragraph 27, page 5" """
+    parts = []
+    if passage.paragraph:
+        parts.append(f"paragraph {passage.paragraph}")
+    if passage.pages:
+        first, last = passage.pages
+        parts.append(f"page {first}" if first == last else f"pages {first}-{last}")
+    return ("  " + ", ".join(parts)) if parts else ""
+
+
+def _print_hits(result: Any, documents: dict[str, Any], color: bool) -> None:
     from search.cite import human_date
     from search.highlight import render
 
@@ -276,12 +305,14 @@ def _print_hits(result: Any, color: bool) -> None:
     more = f"; showing the best {shown}" if shown < result.total else ""
     echo(f"{result.total} passages match {result.query!r}{more}.\n")
     for hit in result.results:
-        label = f"  paragraph {hit.paragraph}" if hit.paragraph else ""
-        echo(f"{hit.rank}. {style(hit.citation, bold=True)}{label}  (score {hit.score:.3f})")
+        echo(f"{hit.rank}. {style(hit.citation, bold=True)}{_where(hit)}  (score {hit.score:.3f})")
         about = [hit.title or hit.source]
         about += [p for p in (hit.publisher, human_date(hit.date)) if p]
         if hit.inspection_year:
             about.append(f"inspected {hit.inspection_year}")
+        document = documents.get(hit.citation.rsplit("#", 1)[0])
+        if document is not None and document.overall_effectiveness:
+            about.append(f"overall: {document.overall_effectiveness}")
         echo("   " + style(" | ".join(about), dim=True))
         if hit.section:
             echo("   " + style(f"Section: {hit.section}", dim=True))
@@ -334,13 +365,21 @@ def show_command(citation: str, around: int, as_json: bool, index_dir: Path) -> 
             f" ({human_date(document.inspection_start)} to {human_date(document.inspection_end)})"
         )
     click.echo(f"Inspected: {inspected}")
+    if document.local_authority:
+        click.echo(f"Authority: {document.local_authority}")
+    for area, grade in document.judgements:
+        click.echo(f"Judgement: {area}: {grade}")
+    if document.overall_effectiveness:
+        click.echo(f"Overall:   {document.overall_effectiveness}")
     if passage.section:
         click.echo(f"Section:   {passage.section}")
-    first, last = passage.lines
-    click.echo(
-        f"Source:    {passage.source}, "
-        + (f"line {first}" if first == last else f"lines {first}-{last}")
-    )
+    if passage.pages:
+        first, last = passage.pages
+        where = f"page {first}" if first == last else f"pages {first}-{last}"
+    else:
+        first, last = passage.lines
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+    click.echo(f"Source:    {passage.source}, {where}")
     click.echo("")
     for p in before:
         click.echo(f"  [{p.citation}] {p.text}\n")
@@ -371,6 +410,10 @@ def documents_command(as_json: bool, index_dir: Path) -> None:
             f"published: {doc.date or 'unknown'}",
             f"inspection year: {doc.inspection_year or 'unknown'}",
         ]
+        if doc.local_authority:
+            facts.append(f"authority: {doc.local_authority}")
+        if doc.overall_effectiveness:
+            facts.append(f"overall: {doc.overall_effectiveness} ({doc.framework})")
         click.echo("   " + " | ".join(facts))
         click.echo(f"   {doc.source}\n")
     total = sum(d.passages for d in documents)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from indexer.analysis import Token, analyse, normalise_word, stem_word, terms
 from indexer.dates import DateError, PartialDate, parse_iso
+from indexer.ofsted import normalise_grade
 from indexer.records import Document, Passage
 from indexer.store import (
     IndexDamaged,
@@ -179,26 +180,30 @@ class Engine:
         date_from: str | None = None,
         date_to: str | None = None,
         source: str | None = None,
+        la: str | None = None,
+        grade: str | None = None,
         limit: int | None = 10,
         k1: float = K1,
         b: float = B,
     ) -> SearchResult:
-        """Rank passages for `text` by BM25; filters narrow by inspection year, date and source.
+        """Rank passages for `text` by BM25. Filters narrow by the inspection year, publication
+        date, source file, local authority and overall-effectiveness grade of the document.
 
         Raises QueryError when nothing in the query can be searched for, FilterError for an
         unusable filter value.
         """
         parsed = parse_query(text)
-        filters = self._filters(year, date_from, date_to, source)
-        should, must, must_not, scored = [], [], [], []
+        filters = self._filters(year, date_from, date_to, source, la, grade)
+        should, must, must_not, restrict, scored = [], [], [], [], []
         exact_phrases = False
         for clause in parsed.clauses:
             built = self._clause(clause)
             if built is None:
                 continue
             whoosh_clause, analysed = built
-            if clause.field != "text" and clause.occur == "should":
-                clause = Clause(clause.text, "must", clause.field, clause.phrase)
+            if clause.field != "text" and clause.occur != "must_not":
+                restrict.append(whoosh_clause)  # a field narrows the search; it never scores
+                continue
             if analysed is not None and analysed.is_phrase and clause.field == "text":
                 exact_phrases = True
             if clause.occur == "must_not":
@@ -210,13 +215,14 @@ class Engine:
             (must if clause.occur == "must" else should).append(whoosh_clause)
             if analysed is not None:
                 scored.append((clause.occur, analysed))
-        if not should and not must:
+        if not should and not must and not restrict:
             raise QueryError(
                 f"nothing to search for in '{text.strip()}': "
                 "give at least one word that is not excluded "
                 "and not a common word (the, of, and...)"
             )
-        ranked = self.store.search(build_query(should, must, must_not), filters, k1=k1, b=b)
+        q = build_query(should, must, must_not, restrict)
+        ranked = self.store.search(q, filters, k1=k1, b=b)
         if exact_phrases:
             rows = [self.store.row(docnum) for _, docnum in ranked]
             rescored = [(self._rescore(row, scored, k1, b), row) for row in rows]
@@ -245,9 +251,23 @@ class Engine:
         return SearchResult(query=text, total=total, results=hits)
 
     def _filters(
-        self, year: str | None, date_from: str | None, date_to: str | None, source: str | None
+        self,
+        year: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        source: str | None = None,
+        la: str | None = None,
+        grade: str | None = None,
     ) -> frozenset[str] | None:
         """The documents the filters allow (None: all of them)."""
+        if grade is not None:
+            try:
+                grade = normalise_grade(grade)
+            except ValueError:
+                raise FilterError(
+                    f"'{grade}' is not a grade: use outstanding, good, "
+                    "'requires improvement', adequate or inadequate"
+                ) from None
         try:
             first = parse_iso(date_from).first if date_from else None
             last = parse_iso(date_to).last if date_to else None
@@ -260,10 +280,17 @@ class Engine:
             raise FilterError(
                 f"no indexed document matches source '{source}' (see `search documents`)"
             )
-        if years is None and first is None and last is None and source is None:
+        authorities = self._documents_where("local_authority", la) if la is not None else None
+        if la is not None and not authorities:
+            raise FilterError(f"no indexed report is about a local authority named '{la}'")
+        if (years, first, last, source, authorities, grade) == (None,) * 6:
             return None
         allowed = set()
         for doc in self.store.documents.values():
+            if authorities is not None and doc.doc_id not in authorities:
+                continue
+            if grade is not None and doc.overall_effectiveness != grade:
+                continue
             if years and not (doc.inspection_year and years[0] <= doc.inspection_year <= years[1]):
                 continue
             if first or last:
@@ -302,15 +329,21 @@ class Engine:
         name = clause.field
         if name == "year":
             try:
-                docs = self._filters(clause.text, None, None, None) or frozenset()
+                docs = self._filters(year=clause.text) or frozenset()
             except FilterError:
                 return None
             return TermClause("doc_id", tuple(sorted(docs)), "any"), None
         if name == "source":
             docs = self.match_sources(clause.text)
             return TermClause("doc_id", tuple(sorted(docs)), "any"), None
-        if name in ("title", "publisher"):
+        if name in ("title", "publisher", "local_authority"):
             docs = self._documents_where(name, clause.text)
+            return TermClause("doc_id", tuple(sorted(docs)), "any"), None
+        if name == "grade":
+            try:
+                docs = self._filters(grade=clause.text) or frozenset()
+            except FilterError:
+                return None
             return TermClause("doc_id", tuple(sorted(docs)), "any"), None
         if name == "paragraph":
             return TermClause("paragraph", (clause.text.strip(".").strip(),), "term"), None

@@ -5,7 +5,8 @@
     +exploitation           must contain the word (or +"phrase")
     -adoption               must not contain it (or -"phrase")
     inspect*                words starting with "inspect"
-    section:leavers         a metadata field: section, title, publisher, paragraph, source, year
+    section:leavers         a metadata field: section, title, publisher, paragraph, source,
+                            year, la (local authority), grade (overall effectiveness)
     title:"care leavers"    a field with a phrase
 
 Anything else is a word: an unclosed quote runs to the end, a lone "-", "+" or "*" is ignored,
@@ -26,6 +27,8 @@ FIELDS = {
     "para": "paragraph",
     "source": "source",
     "year": "year",
+    "la": "local_authority",
+    "grade": "grade",
     "text": "text",
 }
 

@@ -232,3 +232,18 @@ def test_query_warns_when_the_index_is_too_stale_to_update_quickly(
     result = runner.invoke(cli, ["query", "alpha", *index])
     assert result.exit_code == 0
     assert "warning: the index is out of date (1 changed since it was built)" in result.stderr
+
+
+def test_an_index_from_another_version_is_rebuilt(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Alpha paragraph.\n")
+    index = ["--index", str(tmp_path / "i")]
+    runner = CliRunner()
+    runner.invoke(cli, ["index", str(corpus), *index])
+    manifest = tmp_path / "i" / "documents.json"
+    manifest.write_text(manifest.read_text().replace('"format": 2', '"format": 1'))
+    result = runner.invoke(cli, ["query", "alpha", *index])
+    assert result.exit_code == 0
+    assert "built by another version: rebuilding it from" in result.stderr
+    assert "a#1" in result.stdout

@@ -15,7 +15,10 @@ from search.engine import Engine
 from search.evaluate import JudgementsError, evaluate_judged, load_judged_queries
 
 JUDGED = Path(__file__).parent / "judged" / "seeds.tsv"
-MEASURED_NDCG_AT_10 = 0.873  # 0.8737 over 48 queries, BM25 k1=1.2 b=0.75
+# 0.8671 over 48 queries, BM25 k1=1.2 b=0.75. (It was 0.8737 while `year:2009` in a query
+# was a required clause that let passages with none of the query's words through at score 0;
+# now it is a restriction like --year, and a passage must match a word of the query.)
+MEASURED_NDCG_AT_10 = 0.867
 
 
 def test_judged_set_is_large_enough_and_every_key_exists(engine: Engine) -> None:
