@@ -110,16 +110,21 @@ def _lines(page: object) -> tuple[str, list[PdfLine]]:
         x_end, y_end = ctypes.c_double(), ctypes.c_double()
         lines, offset = [], 0
         for line in text.split("\r\n"):
+            start, offset = offset, offset + len(line) + 2
             stripped = line.strip()
-            first = offset + (len(line) - len(line.lstrip()))
-            last = offset + len(line.rstrip()) - 1
-            offset += len(line) + 2
             if not stripped:
                 continue
+            first = start + len(line) - len(line.lstrip())
+            last = start + len(line.rstrip()) - 1
             raw.FPDFText_GetCharOrigin(textpage, first, ctypes.byref(x), ctypes.byref(y))
             raw.FPDFText_GetCharOrigin(textpage, last, ctypes.byref(x_end), ctypes.byref(y_end))
-            size = raw.FPDFText_GetFontSize(textpage, first)
-            weight = raw.FPDFText_GetFontWeight(textpage, first)
+            # The type of the line is that of its middle character: a paragraph's number may be
+            # set larger than its text ("4." at 14 pt before 12 pt body text).
+            middle = (first + last) // 2
+            while middle > first and line[middle - start].isspace():
+                middle -= 1
+            size = raw.FPDFText_GetFontSize(textpage, middle)
+            weight = raw.FPDFText_GetFontWeight(textpage, middle)
             # PDFium writes a hyphen it joined at a line end as U+FFFE ("asylum-seeking")
             words = " ".join(stripped.replace("\ufffe", "-").split())
             ran_on = y_end.value if abs(y_end.value - y.value) > size * 0.5 else None
@@ -150,6 +155,7 @@ def rebuild_paragraphs(pages: list[tuple[list[PdfLine], float]]) -> list[str]:
             bool(paragraphs)
             and not paragraphs[-1].startswith("#")
             and not ends_sentence(paragraphs[-1])
+            and _kind(body[-1], body_size) != "small"  # a footnote does not run on
         )
         out.append("\n\n".join(paragraphs))
     return out
@@ -202,6 +208,8 @@ def _line_spacing(pages: list[tuple[list[PdfLine], float]], body_size: float) ->
 def _kind(line: PdfLine, body_size: float) -> str:
     if line.size > body_size * 1.1:
         return "heading"
+    if line.size < body_size * 0.9:
+        return "small"  # footnotes, captions: never run into body text
     if _NUMBERED.match(line.text):
         return "numbered"
     if _BULLET.match(line.text):
@@ -226,7 +234,7 @@ def _paragraphs(lines: list[PdfLine], body_size: float, spacing: float) -> list[
         starts = (
             previous is None
             or kind in ("numbered", "bullet")
-            or (kind == "heading") != (kinds[-1] == "heading")
+            or (kind != kinds[-1] and bool({kind, kinds[-1]} & {"heading", "small"}))
             or not 0 < previous.y_last - line.y <= gap_allowed
         )
         if starts:
