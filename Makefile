@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo index test lint format bench clean
+.PHONY: setup demo index test unit lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,14 @@ demo: $(STAMP)  ## set up, index the seeds, run real searches
 	@echo '$$ search show "004_26166e069228efdc#35" --context 1'
 	@$(BIN)/search show "004_26166e069228efdc#35" --context 1
 
-test: $(STAMP)  ## lint, format check, and the whole test suite
+test: $(STAMP)  ## lint, format check, unit tests, then the tests over the shared corpus
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not corpus"
+	$(BIN)/pytest -q -m corpus
+
+unit: $(STAMP)  ## the unit tests alone (seconds; no shared corpus needed)
+	$(BIN)/pytest -q -m "not corpus"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

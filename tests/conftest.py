@@ -50,3 +50,7 @@ def tiny_corpus(tmp_path: Path) -> Path:
             "c.txt": "Leaders inspect practice.\n",
         },
     )
+
+
+# The shared Ofsted corpus (beside the checkout, as in CI). Tests marked `corpus` use it.
+OFSTED = ROOT.parent / "shared" / "corpora" / "ofsted-ilacs"
