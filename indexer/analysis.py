@@ -104,9 +104,12 @@ def stopwords() -> frozenset[str]:
 
 
 def mark_stopwords(tokens: Iterable[Token]) -> Iterator[Token]:
+    """Common words, and words of one character ("a", "x", "4"), carry no weight of their own:
+    they are not indexed for BM25 (as in scikit-learn's and bm25s's tokenizers), but stay in
+    the token stream so that an exact phrase ("key stage 4") still matches them."""
     stop = stopwords()
     for token in tokens:
-        token.stop = token.text in stop
+        token.stop = len(token.text) == 1 or token.text in stop
         yield token
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -319,3 +319,77 @@ def _problem(
     (report.failed if error.failed else report.skipped).append((path, str(error)))
     if on_problem is not None:
         on_problem(path, str(error), error.failed)
+
+
+@dataclass(frozen=True)
+class Record:
+    """A document given as text rather than a file (a test collection's corpus)."""
+
+    doc_id: str
+    title: str
+    text: str
+
+
+def index_records(
+    records: Iterable[Record], index_dir: Path, *, source: str, progress: bool | None = None
+) -> int:
+    """Index documents given as text: title and text as one passage per document, unless the
+    text has paragraphs (blank lines), when each paragraph is a passage and the title leads
+    the first. The same analysis and writer as files. Returns the number of documents."""
+    writer = StoreWriter(index_dir)
+    show = sys.stderr.isatty() if progress is None else progress
+    count = 0
+    try:
+        bar = _progress(0, show)
+        for record in records:
+            paragraphs = [p.strip() for p in record.text.split("\n\n") if p.strip()] or [""]
+            paragraphs[0] = f"{record.title}\n{paragraphs[0]}".strip()
+            rows = []
+            for n, text in enumerate(paragraphs, start=1):
+                tokens = tuple((t.text, t.position, t.start, t.end) for t in analyse(text))
+                rows.append(
+                    PassageRow(
+                        f"{record.doc_id}#{n}",
+                        record.doc_id,
+                        n,
+                        None,
+                        None,
+                        text,
+                        n,
+                        n,
+                        len(tokens),
+                        tokens=tokens,
+                    )
+                )
+            writer.add_document(_record_document(record, rows, source), rows)
+            count += 1
+            bar.update(1)  # type: ignore[attr-defined]
+        bar.close()  # type: ignore[attr-defined]
+        writer.commit([])
+    except BaseException:
+        writer.cancel()
+        raise
+    return count
+
+
+def _record_document(record: Record, rows: list[PassageRow], source: str) -> Document:
+    return Document(
+        doc_id=record.doc_id,
+        source=source,
+        title=record.title or None,
+        publisher=None,
+        date=None,
+        inspection_year=None,
+        inspection_start=None,
+        inspection_end=None,
+        local_authority=None,
+        framework=None,
+        judgements=(),
+        overall_effectiveness=None,
+        passages=len(rows),
+        tokens=sum(r.length for r in rows),
+        sha256="",
+        path="",
+        size=0,
+        mtime_ns=0,
+    )

@@ -46,7 +46,7 @@ def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
 whoosh3.W3PerDocReader._cached_reader = _cached_reader
 
 MANIFEST = "documents.json"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 INDEX_NAME = "passages"
 
 
@@ -123,7 +123,7 @@ def _schema() -> fields.Schema:
         # Document metadata (title, dates, years...) lives in the manifest; filters on it
         # become a set of document ids. A passage carries only what is its own.
         citation=fields.ID(stored=True, unique=True),
-        doc_id=fields.ID(stored=True),
+        doc_id=fields.ID(stored=True, sortable=True),  # a column: ranking by document is cheap
         n=fields.STORED,
         paragraph=fields.ID(stored=True),
         section=fields.TEXT(analyzer=chain, stored=True, phrase=False),
@@ -160,20 +160,37 @@ class PassageRow:
     tokens: tuple[tuple[str, int, int, int], ...] = ()
 
 
+class ColumnCache:
+    """Column readers, built once per segment reader: whoosh reads a whole column's offsets
+    each time one is opened, which cost more than the search itself."""
+
+    def __init__(self) -> None:
+        self._readers: dict[tuple[int, str], Any] = {}
+
+    def get(self, reader: Any, name: str) -> Any:
+        key = (id(reader), name)
+        if key not in self._readers:
+            self._readers[key] = reader.column_reader(name)
+        return self._readers[key]
+
+
 class ExactBM25(scoring.WeightingModel):
     """Lucene's BM25 with exact passage lengths (formula in `search.bm25`)."""
 
     use_final = False
 
-    def __init__(self, k1: float, b: float, avgdl: float, doc_count: int) -> None:
+    def __init__(
+        self, k1: float, b: float, avgdl: float, doc_count: int, columns: ColumnCache
+    ) -> None:
         self.k1, self.b, self.avgdl, self.doc_count = k1, b, avgdl, doc_count
+        self.columns = columns
 
     def scorer(self, searcher: Any, fieldname: str, text: bytes, qf: int = 1) -> scoring.BaseScorer:
         if fieldname != TEXT_FIELD:  # metadata fields filter; they do not score
             return _ConstantScorer(0.0)
         n = searcher.get_parent().doc_frequency(fieldname, text)
         idf = bm25_idf(self.doc_count, n)
-        lengths = searcher.reader().column_reader("length")
+        lengths = self.columns.get(searcher.reader(), "length")
         return _ExactBM25Scorer(idf * qf, lengths, self.k1, self.b, self.avgdl)
 
 
@@ -219,6 +236,7 @@ class TermClause:
     terms: tuple[str, ...]
     kind: str  # "term", "phrase", "prefix" or "any" (any of these exact values: documents)
     gaps: tuple[int, ...] = ()  # for phrases: position steps between consecutive terms
+    weight: float = 1.0  # a term's score is multiplied by this (a word said twice counts twice)
 
 
 def _whoosh_clause(clause: TermClause, scoring_on: bool) -> query.Query:
@@ -232,7 +250,7 @@ def _whoosh_clause(clause: TermClause, scoring_on: bool) -> query.Query:
     if clause.kind == "prefix":
         q: query.Query = query.Prefix(clause.field, clause.terms[0])
         return q if scoring_on and clause.field == TEXT_FIELD else query.ConstantScoreQuery(q, 0.0)
-    terms = [query.Term(clause.field, t) for t in clause.terms]
+    terms = [query.Term(clause.field, t, boost=clause.weight) for t in clause.terms]
     if clause.kind == "phrase" and len(terms) > 1:
         # Candidates: the words within the widest gap; exact order and gaps are checked by the
         # engine. The phrase scores as the sum of its words.
@@ -332,6 +350,7 @@ class Store:
         self.problems = problems or {}
         self._index: Any = None
         self._searcher: Any = None
+        self._columns = ColumnCache()  # tied to the searcher's readers, which live as long
 
     # reading ---------------------------------------------------------------------------------
 
@@ -383,17 +402,21 @@ class Store:
         self, q: query.Query, doc_ids: frozenset[str] | None, *, k1: float, b: float
     ) -> list[tuple[float, int]]:
         """Every matching passage as (score, docnum), best first; ties in index order."""
-        weighting = ExactBM25(k1, b, self.average_length(), self.passage_count())
+        weighting = ExactBM25(k1, b, self.average_length(), self.passage_count(), self._columns)
         searcher = searching.Searcher(
             self.searcher.reader(), weighting=weighting, closereader=False
         )
         results = searcher.search(q, limit=None, filter=_filter_query(doc_ids))
         return sorted(results.top_n, key=lambda hit: (-hit[0], hit[1]))
 
+    def doc_id_of(self, docnum: int) -> str:
+        """The document a passage belongs to, from a column (no stored fields are loaded)."""
+        return self._columns.get(self.searcher.reader(), "doc_id")[docnum]
+
     def row(self, docnum: int) -> PassageRow:
         """The stored passage behind a search result."""
         reader = self.searcher.reader()
-        return _row(reader.stored_fields(docnum), reader.column_reader("length")[docnum])
+        return _row(reader.stored_fields(docnum), self._columns.get(reader, "length")[docnum])
 
     def get(self, citation: str) -> PassageRow | None:
         stored = self.searcher.document(citation=citation)

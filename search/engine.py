@@ -172,6 +172,25 @@ class Engine:
 
     # search ----------------------------------------------------------------------------------
 
+    def rank_documents(
+        self, text: str, *, depth: int = 1000, k1: float = K1, b: float = B
+    ) -> list[tuple[str, float]]:
+        """Documents for a bag of words, as IR test collections are run: every word of `text`
+        (no operators), a word said twice counting twice, each document scored by its best
+        passage. The `depth` best, best first."""
+        counts = Counter(terms(text))
+        if not counts:
+            return []
+        clauses = [TermClause("text", (t,), "term", weight=float(n)) for t, n in counts.items()]
+        best: dict[str, float] = {}
+        for score, docnum in self.store.search(build_query(clauses, (), ()), None, k1=k1, b=b):
+            doc_id = self.store.doc_id_of(docnum)
+            if doc_id not in best:
+                best[doc_id] = score
+                if len(best) == depth:
+                    break
+        return list(best.items())
+
     def search(
         self,
         text: str,
