@@ -420,6 +420,51 @@ def documents_command(as_json: bool, index_dir: Path) -> None:
     click.echo(f"{len(documents)} documents, {total} passages.")
 
 
+# --- eval -------------------------------------------------------------------------------------
+
+
+@cli.command("eval")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--k1", type=click.FloatRange(min=0), default=K1, show_default=True, help="BM25 k1.")
+@click.option("--b", type=click.FloatRange(0, 1), default=B, show_default=True, help="BM25 b.")
+@json_option
+@index_option
+def eval_command(path: Path, k1: float, b: float, as_json: bool, index_dir: Path) -> None:
+    """Measure ranking: nDCG@10, Recall@100, MRR@10 and MAP.
+
+    PATH is a test collection in BEIR layout (a folder with corpus.jsonl, queries.jsonl and
+    qrels.tsv: its corpus is indexed in a temporary folder), or a file of your own judged
+    queries (query<TAB>citation key<TAB>grade, one a line) run against --index.
+    """
+    from search.evaluate import JudgementsError, evaluate_collection, evaluate_judged_file
+
+    try:
+        if path.is_dir():
+            report = evaluate_collection(path, k1=k1, b=b)
+        else:
+            report = evaluate_judged_file(_open_engine(index_dir), path, k1=k1, b=b)
+    except JudgementsError as error:
+        raise click.UsageError(str(error)) from None
+    if as_json:
+        _echo_json(asdict(report))
+        return
+    click.echo(
+        f"{report.collection}: {report.queries} judged queries over {report.documents} "
+        f"documents, BM25 k1={report.k1:g} b={report.b:g}"
+    )
+    for label, value in (
+        ("nDCG@10", report.ndcg_at_10),
+        ("Recall@100", report.recall_at_100),
+        ("MRR@10", report.mrr_at_10),
+        ("MAP", report.map),
+    ):
+        click.echo(f"  {label:<11}{value:.4f}")
+    timing = f"queries {report.query_seconds:.1f} s"
+    if report.index_seconds:
+        timing = f"indexing {report.index_seconds:.1f} s, " + timing
+    click.echo(f"  ({timing})")
+
+
 def main() -> None:
     """Console entry point: a closed pipe (`search query x | head -1`) ends quietly."""
     try:

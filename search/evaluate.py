@@ -1,4 +1,10 @@
-"""Evaluate ranking against judged queries: a person's own file over their own corpus.
+"""Evaluate ranking: on IR test collections (BEIR layout), and on a person's own judged
+queries over their own corpus.
+
+A BEIR collection is a folder with `corpus.jsonl` ({"_id", "title", "text"}), `queries.jsonl`
+({"_id", "text"}) and `qrels.tsv` (a header, then query-id, corpus-id, graded relevance). Its
+corpus is indexed with the same analysis as everything else, each judged query is run as a
+bag of words, and the metrics are computed as trec_eval does (search.metrics).
 
 The judged-queries file is tab-separated UTF-8, one judgement a line:
 
@@ -12,16 +18,23 @@ passages not listed count as 0. A query may use the whole query language (`"phra
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from search.bm25 import K1, B
 from search.engine import Engine
-from search.metrics import Scores, evaluate, ndcg_at
+from search.metrics import evaluate
+
+DEPTH = 1000  # documents retrieved per query (trec_eval's and BEIR's usual depth)
 
 
 class JudgementsError(ValueError):
-    """A judged-queries file that cannot be read."""
+    """A judged-queries file or test collection that cannot be read."""
 
 
 def load_judged_queries(path: Path) -> dict[str, dict[str, int]]:
@@ -48,21 +61,161 @@ def load_judged_queries(path: Path) -> dict[str, dict[str, int]]:
     return judged
 
 
+# --- test collections ------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class QueryScore:
-    query: str
+class Collection:
+    name: str
+    folder: Path
+    queries: dict[str, str]  # judged queries only
+    qrels: dict[str, dict[str, int]]
+
+
+def load_beir(folder: Path) -> Collection:
+    """A BEIR-layout collection's judged queries and judgements (the corpus is streamed)."""
+    missing = [
+        n for n in ("corpus.jsonl", "queries.jsonl", "qrels.tsv") if not (folder / n).is_file()
+    ]
+    if missing:
+        raise JudgementsError(
+            f"{folder} is not a test collection: it lacks {', '.join(missing)} "
+            "(expected BEIR layout: corpus.jsonl, queries.jsonl, qrels.tsv)"
+        )
+    qrels: dict[str, dict[str, int]] = {}
+    try:
+        lines = (folder / "qrels.tsv").read_text("utf-8").splitlines()
+        for number, line in enumerate(lines, start=1):
+            parts = line.split("\t")
+            if number == 1 and not parts[-1].strip().lstrip("-").isdigit():
+                continue  # the header
+            if len(parts) < 3 or not parts[2].strip().lstrip("-").isdigit():
+                raise JudgementsError(
+                    f"{folder / 'qrels.tsv'}:{number}: expected query, document, grade"
+                )
+            qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
+        queries = {}
+        with (folder / "queries.jsonl").open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    query = json.loads(line)
+                    if query["_id"] in qrels:
+                        queries[query["_id"]] = query["text"]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError) as error:
+        raise JudgementsError(f"{folder}: {error}") from None
+    missing_queries = sorted(set(qrels) - set(queries))
+    if missing_queries:
+        raise JudgementsError(
+            f"{folder}: judged queries missing from queries.jsonl: {missing_queries[:5]}"
+        )
+    return Collection(folder.name, folder, queries, qrels)
+
+
+def corpus_records(folder: Path) -> Iterator[object]:
+    from indexer.pipeline import Record
+
+    with (folder / "corpus.jsonl").open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                doc = json.loads(line)
+                yield Record(str(doc["_id"]), doc.get("title") or "", doc.get("text") or "")
+            except (ValueError, KeyError) as error:
+                raise JudgementsError(f"{folder / 'corpus.jsonl'}:{number}: {error}") from None
+
+
+def trec_order(scores: Mapping[str, float]) -> list[str]:
+    """Documents as trec_eval ranks them: by score, ties by document id descending."""
+    return [doc for doc, _ in sorted(scores.items(), key=lambda x: (x[1], x[0]), reverse=True)]
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """What `search eval` prints (`--json` is `asdict()` of it)."""
+
+    collection: str
+    documents: int
+    queries: int
+    k1: float
+    b: float
     ndcg_at_10: float
-    ranking: list[str]
+    recall_at_100: float
+    mrr_at_10: float
+    map: float
+    index_seconds: float
+    query_seconds: float
 
 
-def run_judged(engine: Engine, judged: dict[str, dict[str, int]], *, depth: int = 100,
-               **options: float) -> Iterator[QueryScore]:  # fmt: skip
-    """Run each judged query; yield its ranking and nDCG@10."""
-    for query, qrels in judged.items():
-        ranking = [h.citation for h in engine.search(query, limit=depth, **options).results]
-        yield QueryScore(query, ndcg_at(ranking, qrels, 10), ranking)
+def evaluate_collection(
+    folder: Path, *, k1: float = K1, b: float = B, progress: bool | None = None
+) -> EvalReport:
+    """Index a BEIR collection in a temporary folder, run its judged queries, score them."""
+    from indexer.pipeline import index_records
+
+    collection = load_beir(folder)
+    show = sys.stderr.isatty() if progress is None else progress
+    with tempfile.TemporaryDirectory(prefix="search-eval-") as tmp:
+        started = time.perf_counter()
+        documents = index_records(
+            corpus_records(folder), Path(tmp), source=str(folder), progress=show
+        )
+        indexed = time.perf_counter()
+        engine = Engine.open(Path(tmp))
+        try:
+            runs = {}
+            for query_id in _progress(collection.queries, show):
+                ranked = engine.rank_documents(
+                    collection.queries[query_id], depth=DEPTH, k1=k1, b=b
+                )
+                runs[query_id] = trec_order(dict(ranked))
+        finally:
+            engine.close()
+        done = time.perf_counter()
+    scores = evaluate(runs, collection.qrels)
+    return EvalReport(
+        collection=collection.name,
+        documents=documents,
+        queries=scores.queries,
+        k1=k1,
+        b=b,
+        ndcg_at_10=scores.ndcg_at_10,
+        recall_at_100=scores.recall_at_100,
+        mrr_at_10=scores.mrr_at_10,
+        map=scores.map,
+        index_seconds=indexed - started,
+        query_seconds=done - indexed,
+    )
 
 
-def evaluate_judged(engine: Engine, judged: dict[str, dict[str, int]], **options: float) -> Scores:
-    runs = {s.query: s.ranking for s in run_judged(engine, judged, **options)}
-    return evaluate(runs, judged)
+def evaluate_judged_file(
+    engine: Engine, path: Path, *, k1: float = K1, b: float = B, progress: bool | None = None
+) -> EvalReport:
+    """A person's judged queries (see the module docstring) over the index they search."""
+    judged = load_judged_queries(path)
+    show = sys.stderr.isatty() if progress is None else progress
+    started = time.perf_counter()
+    runs = {}
+    for query in _progress(judged, show):
+        runs[query] = [h.citation for h in engine.search(query, limit=DEPTH, k1=k1, b=b).results]
+    done = time.perf_counter()
+    scores = evaluate(runs, judged)
+    return EvalReport(
+        collection=path.name,
+        documents=len(engine.store.documents),
+        queries=scores.queries,
+        k1=k1,
+        b=b,
+        ndcg_at_10=scores.ndcg_at_10,
+        recall_at_100=scores.recall_at_100,
+        mrr_at_10=scores.mrr_at_10,
+        map=scores.map,
+        index_seconds=0.0,
+        query_seconds=done - started,
+    )
+
+
+def _progress(items: Mapping[str, object], show: bool) -> Iterator[str]:
+    from tqdm import tqdm
+
+    yield from tqdm(list(items), unit="query", disable=not show, leave=False, dynamic_ncols=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from search.engine import Engine
-from search.evaluate import JudgementsError, evaluate_judged, load_judged_queries
+from search.evaluate import JudgementsError, evaluate_judged_file, load_judged_queries
 
 JUDGED = Path(__file__).parent / "judged" / "seeds.tsv"
 # 0.8671 over 48 queries, BM25 k1=1.2 b=0.75. (It was 0.8737 while `year:2009` in a query
@@ -30,7 +30,7 @@ def test_judged_set_is_large_enough_and_every_key_exists(engine: Engine) -> None
 
 
 def test_ndcg_at_10_does_not_fall(engine: Engine) -> None:
-    scores = evaluate_judged(engine, load_judged_queries(JUDGED))
+    scores = evaluate_judged_file(engine, JUDGED, progress=False)
     assert scores.queries >= 20
     assert scores.ndcg_at_10 >= MEASURED_NDCG_AT_10
 
