@@ -24,6 +24,33 @@ DEFAULT_CORPUS = "seeds"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def ranking_options(function: F) -> F:
+    """--heading-boost, --proximity, --rm3: refinements beyond BM25 (search.rerank)."""
+    options = [
+        click.option(
+            "--rm3", is_flag=True, help="Expand the query by pseudo-relevance feedback (RM3)."
+        ),
+        click.option(
+            "--proximity", is_flag=True, help="Reward query words that stand close together."
+        ),
+        click.option(
+            "--heading-boost",
+            type=click.FloatRange(min=0),
+            default=0.0,
+            help="Weight of query words found in a passage's heading (section or title).",
+        ),
+    ]
+    for option in options:
+        function = option(function)
+    return function
+
+
+def _refinements(heading_boost: float, proximity: bool, rm3: bool) -> Any:
+    from search.rerank import Refinements
+
+    return Refinements(heading_boost=heading_boost, proximity=proximity, rm3=rm3)
+
+
 def index_option(function: F) -> F:
     return click.option(
         "--index",
@@ -215,6 +242,7 @@ def _previous_roots(index_dir: Path) -> list[Path]:
     show_default=True,
     help="Highlight matches; auto: only on a terminal.",
 )
+@ranking_options
 @json_option
 @index_option
 def query_command(
@@ -229,6 +257,9 @@ def query_command(
     k1: float,
     b: float,
     color: str,
+    heading_boost: float,
+    proximity: bool,
+    rm3: bool,
     as_json: bool,
     index_dir: Path,
 ) -> None:
@@ -258,6 +289,7 @@ def query_command(
             limit=limit,
             k1=k1,
             b=b,
+            refine=_refinements(heading_boost, proximity, rm3),
         )
     except (QueryError, FilterError) as error:
         raise click.UsageError(str(error)) from None
@@ -427,9 +459,19 @@ def documents_command(as_json: bool, index_dir: Path) -> None:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--k1", type=click.FloatRange(min=0), default=K1, show_default=True, help="BM25 k1.")
 @click.option("--b", type=click.FloatRange(0, 1), default=B, show_default=True, help="BM25 b.")
+@ranking_options
 @json_option
 @index_option
-def eval_command(path: Path, k1: float, b: float, as_json: bool, index_dir: Path) -> None:
+def eval_command(
+    path: Path,
+    k1: float,
+    b: float,
+    heading_boost: float,
+    proximity: bool,
+    rm3: bool,
+    as_json: bool,
+    index_dir: Path,
+) -> None:
     """Measure ranking: nDCG@10, Recall@100, MRR@10 and MAP.
 
     PATH is a test collection in BEIR layout (a folder with corpus.jsonl, queries.jsonl and
@@ -439,10 +481,12 @@ def eval_command(path: Path, k1: float, b: float, as_json: bool, index_dir: Path
     from search.evaluate import JudgementsError, evaluate_collection, evaluate_judged_file
 
     try:
+        refine = _refinements(heading_boost, proximity, rm3)
         if path.is_dir():
-            report = evaluate_collection(path, k1=k1, b=b)
+            report = evaluate_collection(path, k1=k1, b=b, refine=refine)
         else:
-            report = evaluate_judged_file(_open_engine(index_dir), path, k1=k1, b=b)
+            engine = _open_engine(index_dir)
+            report = evaluate_judged_file(engine, path, k1=k1, b=b, refine=refine)
     except JudgementsError as error:
         raise click.UsageError(str(error)) from None
     if as_json:
@@ -450,7 +494,7 @@ def eval_command(path: Path, k1: float, b: float, as_json: bool, index_dir: Path
         return
     click.echo(
         f"{report.collection}: {report.queries} judged queries over {report.documents} "
-        f"documents, BM25 k1={report.k1:g} b={report.b:g}"
+        f"documents, k1={report.k1:g} b={report.b:g}, {report.refinements}"
     )
     for label, value in (
         ("nDCG@10", report.ndcg_at_10),

@@ -12,7 +12,9 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from indexer.analysis import Token, analyse, normalise_word, stem_word, terms
@@ -30,6 +32,7 @@ from indexer.store import (
 from search.bm25 import K1, B, bm25_idf, bm25_term_weight
 from search.highlight import find_matches, phrase_spans
 from search.query import Clause, parse_query
+from search.rerank import Refinements, heading_bonus, mixed_counts, proximity_bonus, rm3_weights
 
 __all__ = [
     "CitationNotFound",
@@ -41,6 +44,9 @@ __all__ = [
     "QueryError",
     "SearchResult",
 ]
+
+
+PLAIN = Refinements()
 
 
 class QueryError(ValueError):
@@ -173,23 +179,82 @@ class Engine:
     # search ----------------------------------------------------------------------------------
 
     def rank_documents(
-        self, text: str, *, depth: int = 1000, k1: float = K1, b: float = B
+        self,
+        text: str,
+        *,
+        depth: int = 1000,
+        k1: float = K1,
+        b: float = B,
+        refine: Refinements = PLAIN,
     ) -> list[tuple[str, float]]:
         """Documents for a bag of words, as IR test collections are run: every word of `text`
         (no operators), a word said twice counting twice, each document scored by its best
         passage. The `depth` best, best first."""
-        counts = Counter(terms(text))
-        if not counts:
+        weights: dict[str, float] = {t: float(n) for t, n in Counter(terms(text)).items()}
+        if not weights:
             return []
-        clauses = [TermClause("text", (t,), "term", weight=float(n)) for t, n in counts.items()]
+        if refine.rm3:
+            weights = self._rm3(weights, refine, k1, b)
+        clauses = [TermClause("text", (t,), "term", weight=w) for t, w in weights.items()]
+        ranked = self.store.search(build_query(clauses, (), ()), None, k1=k1, b=b)
+        if refine.heading_boost or refine.proximity:
+            ranked = self._refine(ranked, list(weights), refine, k1, b)
         best: dict[str, float] = {}
-        for score, docnum in self.store.search(build_query(clauses, (), ()), None, k1=k1, b=b):
+        for score, docnum in ranked:
             doc_id = self.store.doc_id_of(docnum)
             if doc_id not in best:
                 best[doc_id] = score
                 if len(best) == depth:
                     break
         return list(best.items())
+
+    def _idf(self) -> Callable[[str], float]:
+        count = self.store.passage_count()
+
+        @cache
+        def idf(term: str) -> float:
+            return bm25_idf(count, self.store.doc_frequency(term))
+
+        return idf
+
+    def _rm3(
+        self, weights: dict[str, float], refine: Refinements, k1: float, b: float
+    ) -> dict[str, float]:
+        """The query expanded by RM3 feedback from its own best passages (search.rerank)."""
+        clauses = [TermClause("text", (t,), "term", weight=w) for t, w in weights.items()]
+        first = self.store.search(build_query(clauses, (), ()), None, k1=k1, b=b)
+        feedback = [
+            (score, terms(self.store.row(docnum).text)) for score, docnum in first[: refine.fb_docs]
+        ]
+        query = [t for t, w in weights.items() for _ in range(max(1, round(w)))]
+        return mixed_counts(rm3_weights(query, feedback, refine))
+
+    def _refine(
+        self,
+        ranked: list[tuple[float, int]],
+        query_terms: list[str],
+        refine: Refinements,
+        k1: float,
+        b: float,
+    ) -> list[tuple[float, int]]:
+        """Heading boost and proximity over the first `rerank_depth` passages (search.rerank)."""
+        idf = self._idf()
+        avgdl = self.store.average_length()
+        head, tail = ranked[: refine.rerank_depth], ranked[refine.rerank_depth :]
+        rescored = []
+        for score, docnum in head:
+            row = self.store.row(docnum)
+            if refine.heading_boost:
+                heading = row.section or self.store.documents[row.doc_id].title or ""
+                score += heading_bonus(query_terms, set(terms(heading)), idf, refine.heading_boost)
+            if refine.proximity:
+                positions = [(t.position, t.text) for t in analyse(row.text)]
+                norm = 1 - b + b * (row.length / avgdl if avgdl else 0.0)
+                score += proximity_bonus(query_terms, positions, idf, k1, norm)
+            rescored.append((score, docnum))
+        rescored.sort(key=lambda x: (-x[0], x[1]))
+        # a re-scored passage only gains, so none of the tail can overtake the head's last
+        return rescored + tail
 
     def search(
         self,
@@ -204,6 +269,7 @@ class Engine:
         limit: int | None = 10,
         k1: float = K1,
         b: float = B,
+        refine: Refinements = PLAIN,
     ) -> SearchResult:
         """Rank passages for `text` by BM25. Filters narrow by the inspection year, publication
         date, source file, local authority and overall-effectiveness grade of the document.
@@ -240,21 +306,26 @@ class Engine:
                 "give at least one word that is not excluded "
                 "and not a common word (the, of, and...)"
             )
+        query_terms = [t for o, a in scored if o != "must_not" for t in a.terms]
+        if refine.rm3 and query_terms:
+            weights = self._rm3({t: 1.0 for t in query_terms}, refine, k1, b)
+            should = should + [
+                TermClause("text", (t,), "term", weight=w)
+                for t, w in weights.items()
+                if t not in query_terms
+            ]
         q = build_query(should, must, must_not, restrict)
         ranked = self.store.search(q, filters, k1=k1, b=b)
         if exact_phrases:
-            rows = [self.store.row(docnum) for _, docnum in ranked]
-            rescored = [(self._rescore(row, scored, k1, b), row) for row in rows]
-            kept = sorted(
-                ((s, r) for s, r in rescored if s is not None),
-                key=lambda x: (-x[0], x[1].doc_id, x[1].n),
+            rescored = [(self._rescore(self.store.row(d), scored, k1, b), d) for _, d in ranked]
+            ranked = sorted(
+                ((s, d) for s, d in rescored if s is not None), key=lambda x: (-x[0], x[1])
             )
-            total = len(kept)
-            top = kept[:limit] if limit else kept
-        else:
-            total = len(ranked)
-            chosen = ranked[:limit] if limit else ranked
-            top = [(score, self.store.row(docnum)) for score, docnum in chosen]
+        if refine.heading_boost or refine.proximity:
+            ranked = self._refine(ranked, query_terms, refine, k1, b)
+        total = len(ranked)
+        chosen = ranked[:limit] if limit else ranked
+        top = [(score, self.store.row(docnum)) for score, docnum in chosen]
         positive = [a for occur, a in scored if occur != "must_not" and a.clause.field == "text"]
         hits = []
         for rank, (score, row) in enumerate(top, start=1):

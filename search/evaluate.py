@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from search.bm25 import K1, B
-from search.engine import Engine
+from search.engine import PLAIN, Engine
 from search.metrics import evaluate
+from search.rerank import Refinements
 
 DEPTH = 1000  # documents retrieved per query (trec_eval's and BEIR's usual depth)
 
@@ -139,6 +140,7 @@ class EvalReport:
     queries: int
     k1: float
     b: float
+    refinements: str  # "plain BM25" or which of heading boost, proximity, RM3
     ndcg_at_10: float
     recall_at_100: float
     mrr_at_10: float
@@ -148,7 +150,12 @@ class EvalReport:
 
 
 def evaluate_collection(
-    folder: Path, *, k1: float = K1, b: float = B, progress: bool | None = None
+    folder: Path,
+    *,
+    k1: float = K1,
+    b: float = B,
+    refine: Refinements = PLAIN,
+    progress: bool | None = None,
 ) -> EvalReport:
     """Index a BEIR collection in a temporary folder, run its judged queries, score them."""
     from indexer.pipeline import index_records
@@ -165,9 +172,8 @@ def evaluate_collection(
         try:
             runs = {}
             for query_id in _progress(collection.queries, show):
-                ranked = engine.rank_documents(
-                    collection.queries[query_id], depth=DEPTH, k1=k1, b=b
-                )
+                text = collection.queries[query_id]
+                ranked = engine.rank_documents(text, depth=DEPTH, k1=k1, b=b, refine=refine)
                 runs[query_id] = trec_order(dict(ranked))
         finally:
             engine.close()
@@ -179,6 +185,7 @@ def evaluate_collection(
         queries=scores.queries,
         k1=k1,
         b=b,
+        refinements=describe(refine),
         ndcg_at_10=scores.ndcg_at_10,
         recall_at_100=scores.recall_at_100,
         mrr_at_10=scores.mrr_at_10,
@@ -189,7 +196,13 @@ def evaluate_collection(
 
 
 def evaluate_judged_file(
-    engine: Engine, path: Path, *, k1: float = K1, b: float = B, progress: bool | None = None
+    engine: Engine,
+    path: Path,
+    *,
+    k1: float = K1,
+    b: float = B,
+    refine: Refinements = PLAIN,
+    progress: bool | None = None,
 ) -> EvalReport:
     """A person's judged queries (see the module docstring) over the index they search."""
     judged = load_judged_queries(path)
@@ -197,7 +210,8 @@ def evaluate_judged_file(
     started = time.perf_counter()
     runs = {}
     for query in _progress(judged, show):
-        runs[query] = [h.citation for h in engine.search(query, limit=DEPTH, k1=k1, b=b).results]
+        hits = engine.search(query, limit=DEPTH, k1=k1, b=b, refine=refine).results
+        runs[query] = [h.citation for h in hits]
     done = time.perf_counter()
     scores = evaluate(runs, judged)
     return EvalReport(
@@ -206,6 +220,7 @@ def evaluate_judged_file(
         queries=scores.queries,
         k1=k1,
         b=b,
+        refinements=describe(refine),
         ndcg_at_10=scores.ndcg_at_10,
         recall_at_100=scores.recall_at_100,
         mrr_at_10=scores.mrr_at_10,
@@ -213,6 +228,17 @@ def evaluate_judged_file(
         index_seconds=0.0,
         query_seconds=done - started,
     )
+
+
+def describe(refine: Refinements) -> str:
+    parts = []
+    if refine.heading_boost:
+        parts.append(f"heading boost {refine.heading_boost:g}")
+    if refine.proximity:
+        parts.append("proximity")
+    if refine.rm3:
+        parts.append(f"RM3 ({refine.fb_docs} docs, {refine.fb_terms} terms)")
+    return " + ".join(["BM25", *parts])
 
 
 def _progress(items: Mapping[str, object], show: bool) -> Iterator[str]:

@@ -105,7 +105,7 @@ def test_eval_command_on_a_small_collection(tmp_path: Path) -> None:
     assert (report["queries"], report["documents"]) == (2, 5)  # only judged queries count
     assert report["ndcg_at_10"] == pytest.approx(1.0)
     text = CliRunner().invoke(cli, ["eval", str(folder), "--k1", "0.9", "--b", "0.4"]).output
-    assert "2 judged queries over 5 documents, BM25 k1=0.9 b=0.4" in text
+    assert "2 judged queries over 5 documents, k1=0.9 b=0.4, BM25" in text
     assert "nDCG@10    1.0000" in text
 
 
