@@ -29,14 +29,14 @@ demo: $(STAMP)  ## set up, index the seeds, run real searches
 	@echo '$$ search show "004_26166e069228efdc#35" --context 1'
 	@$(BIN)/search show "004_26166e069228efdc#35" --context 1
 
-test: $(STAMP)  ## lint, format check, unit tests, then the tests over the shared corpus
+test: $(STAMP)  ## lint, format check, unit tests, then real-process and shared-corpus tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q -m "not corpus"
-	$(BIN)/pytest -q -m corpus
+	$(BIN)/pytest -q -m "not corpus and not slow"
+	$(BIN)/pytest -q -m "corpus or slow"
 
 unit: $(STAMP)  ## the unit tests alone (seconds; no shared corpus needed)
-	$(BIN)/pytest -q -m "not corpus"
+	$(BIN)/pytest -q -m "not corpus and not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -135,14 +136,22 @@ def _run_job(job: _Job) -> _Outcome:
         return _Outcome(job, error=SourceError(reason, failed=True))
 
 
-def _outcomes(jobs: list[_Job], workers: int) -> Iterator[_Outcome]:
+def _outcomes(jobs: list[_Job], workers: int, lock_fd: int | None) -> Iterator[_Outcome]:
     """Run the jobs, in parallel when there are enough; results in job order."""
     if workers <= 1 or len(jobs) < POOL_THRESHOLD:
         yield from map(_run_job, jobs)
         return
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with context.Pool(workers) as pool:
+    with context.Pool(workers, initializer=_worker_start, initargs=(lock_fd,)) as pool:
         yield from pool.imap(_run_job, jobs, chunksize=1)
+
+
+def _worker_start(lock_fd: int | None) -> None:
+    """A forked worker shares the writer's lock; it lets go of its copy, so that the lock
+    dies with the writer and not with the last worker."""
+    if lock_fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(lock_fd)
 
 
 def _progress(total: int, show: bool) -> object:
@@ -158,6 +167,8 @@ def build_index(
     on_problem: Callable[[str, str, bool], None] | None = None,
     workers: int | None = None,
     progress: bool | None = None,
+    rebuild: bool = False,
+    wait: bool = False,
 ) -> IndexReport:
     """Index the documents under `paths` into `index_dir`, adding, updating and removing.
 
@@ -171,8 +182,11 @@ def build_index(
     8. write: whoosh postings and stored passages, then the documents manifest;
     9. remove documents whose files have gone from under the given paths.
     Steps 3-7 run in a pool of `workers` processes (default: every core). Documents indexed
-    from other paths are left as they are. `on_problem(path, reason, failed)` hears of each
-    file skipped or failed as it happens.
+    from other paths are left as they are. The work goes into a new generation of the index,
+    published only when complete (indexer.generations): readers see the old index or the new,
+    and a run killed half way leaves the old one whole. `rebuild` starts from nothing; `wait`
+    waits for another process writing the index instead of raising IndexBusy.
+    `on_problem(path, reason, failed)` hears of each file skipped or failed as it happens.
     """
     roots = [Path(p) for p in paths]
     for root in roots:
@@ -181,12 +195,12 @@ def build_index(
     workers = workers or os.cpu_count() or 1
     show = sys.stderr.isatty() if progress is None else progress
     report = IndexReport()
-    writer = StoreWriter(index_dir)
+    writer = StoreWriter(index_dir, wait=wait, fresh=rebuild)
     try:
         jobs, seen = _plan(roots, writer.documents, report, on_problem)
         report_problems: dict[str, dict[str, object]] = {}
         bar = _progress(len(jobs), show)
-        for outcome in _outcomes(jobs, workers):
+        for outcome in _outcomes(jobs, workers, writer.lock_fd):
             bar.update(1)  # type: ignore[attr-defined]
             source = outcome.job.source
             if outcome.error is not None:

@@ -14,6 +14,7 @@ The schema is declared once, here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -26,6 +27,7 @@ from whoosh import analysis, fields, index, query, scoring, searching
 from whoosh.codec import whoosh3
 from whoosh.filedb.filestore import FileStorage
 
+from indexer import generations
 from indexer.analysis import analyse
 from indexer.records import Document
 from search.bm25 import bm25_idf, bm25_term_weight
@@ -356,12 +358,27 @@ class Store:
 
     @classmethod
     def open(cls, folder: Path) -> Store:
-        manifest = folder / MANIFEST
-        if not manifest.is_file() and not any(folder.glob(f"_{INDEX_NAME}_*.toc")):
-            raise IndexMissing(f"no index at {folder}")
+        """Open the current generation of the index in `folder` (see indexer.generations)."""
+        for attempt in range(3):
+            try:
+                generation = generations.current(folder)
+            except (OSError, ValueError) as error:
+                raise IndexDamaged(f"{folder}: {error}") from None
+            if generation is None:
+                if (folder / MANIFEST).is_file() or any(folder.glob(f"_{INDEX_NAME}_*.toc")):
+                    raise IndexOutdated(f"{folder} was built by another version of this tool")
+                raise IndexMissing(f"no index at {folder}")
+            if generation.is_dir() or attempt == 2:
+                return cls._open_generation(folder, generation)
+            # a writer replaced the generation between our two reads: read CURRENT again
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _open_generation(cls, folder: Path, generation: Path) -> Store:
+        manifest = generation / MANIFEST
         try:
             if not manifest.is_file():
-                raise IndexDamaged(f"{folder}/{MANIFEST} is missing")
+                raise IndexDamaged(f"{manifest} is missing")
             data = json.loads(manifest.read_text("utf-8"))
             if data.get("format") != FORMAT_VERSION:
                 raise IndexOutdated(f"{folder} was built by another version of this tool")
@@ -369,7 +386,7 @@ class Store:
             store = cls(
                 folder, documents, list(data.get("roots", [])), dict(data.get("problems", {}))
             )
-            store._index = index.open_dir(str(folder), indexname=INDEX_NAME)
+            store._index = index.open_dir(str(generation), indexname=INDEX_NAME)
             store._searcher = store._index.searcher()  # reads the TOC and segments now
         except IndexDamaged:
             raise
@@ -437,29 +454,62 @@ class Store:
         return [t.decode("utf-8") for t in self.searcher.reader().expand_prefix(TEXT_FIELD, prefix)]
 
 
-class StoreWriter:
-    """Adds and deletes documents, then commits whoosh and the manifest together."""
+def indexed_roots(folder: Path) -> list[str]:
+    """The folders an index was built from, read from its manifest alone (so that even an
+    index from another version, or one whoosh cannot open, can be rebuilt from them)."""
+    try:
+        generation = generations.current(folder) or folder  # or the layout of old versions
+        data = json.loads((generation / MANIFEST).read_text("utf-8"))
+        return [str(r) for r in data.get("roots", [])]
+    except (OSError, ValueError, AttributeError, TypeError):
+        return []
 
-    def __init__(self, folder: Path) -> None:
+
+class StoreWriter:
+    """Adds and deletes documents in a new generation of the index, then publishes it.
+
+    Holds the folder's write lock from creation to commit or cancel: a second writer gets
+    IndexBusy (or, with `wait`, waits for the first). With `fresh`, the new generation starts
+    empty (a rebuild); readers keep the old one until the new one is published.
+    """
+
+    def __init__(self, folder: Path, *, wait: bool = False, fresh: bool = False) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
-        existing: Store | None = None
-        if index.exists_in(str(folder), indexname=INDEX_NAME) and (folder / MANIFEST).is_file():
-            try:
-                existing = Store.open(folder)
-            except IndexOutdated:
-                _discard_index(folder)  # it can be rebuilt from the documents; do that
-        if existing is not None:
-            self.documents = dict(existing.documents)
-            self.roots = list(existing.roots)
-            self.problems = dict(existing.problems)
-            self._index = existing._index
-        else:
-            self.documents, self.roots, self.problems = {}, [], {}
-            self._index = FileStorage(str(folder)).create_index(SCHEMA, indexname=INDEX_NAME)
-        self._writer = self._index.writer()
+        self._lock = generations.WriteLock(folder)
+        self._lock.acquire(wait=wait)
+        try:
+            existing: Store | None = None
+            if not fresh:
+                try:
+                    existing = Store.open(folder)
+                except IndexMissing:
+                    pass
+                except IndexOutdated:
+                    _discard_legacy(folder)  # rebuilt from the documents, not read
+            self._generation = generations.next_generation(folder, link=existing is not None)
+            if existing is not None:
+                self.documents = dict(existing.documents)
+                self.roots = list(existing.roots)
+                self.problems = dict(existing.problems)
+                existing.close()
+                self._index = index.open_dir(str(self._generation), indexname=INDEX_NAME)
+            else:
+                self.documents, self.roots, self.problems = {}, [], {}
+                storage = FileStorage(str(self._generation))
+                self._index = storage.create_index(SCHEMA, indexname=INDEX_NAME)
+            self._writer = self._index.writer()
+        except BaseException:
+            if hasattr(self, "_generation"):
+                generations.discard(self._generation)
+            self._lock.release()
+            raise
         self._deleted = False
-        self._changed = False
+        self._changed = fresh
+
+    @property
+    def lock_fd(self) -> int | None:
+        return self._lock.fd
 
     def delete_document(self, doc_id: str) -> None:
         if doc_id in self.documents:
@@ -493,30 +543,45 @@ class StoreWriter:
             self._changed = True
 
     def commit(self, roots: Sequence[str]) -> None:
-        if not self._changed and set(roots) <= set(self.roots):
-            self._writer.cancel()  # nothing to write: keep the index exactly as it was
-            return
-        # Deleted passages linger in whoosh's segments and would still count in document
-        # frequencies; merging them away keeps BM25's idf exact.
-        self._writer.commit(optimize=self._deleted)
-        self.roots = sorted(set(self.roots) | set(roots))
-        write_json_atomically(
-            self.folder / MANIFEST,
-            {
-                "format": FORMAT_VERSION,
-                "roots": self.roots,
-                "problems": dict(sorted(self.problems.items())),
-                "documents": [asdict(d) for d in sorted(self.documents.values(), key=_key)],
-            },
-        )
+        try:
+            if not self._changed and set(roots) <= set(self.roots):
+                self._writer.cancel()  # nothing to write: keep the index exactly as it was
+                generations.discard(self._generation)
+                return
+            # Deleted passages linger in whoosh's segments and would still count in document
+            # frequencies; merging them away keeps BM25's idf exact.
+            self._writer.commit(optimize=self._deleted)
+            self.roots = sorted(set(self.roots) | set(roots))
+            write_json_atomically(
+                self._generation / MANIFEST,
+                {
+                    "format": FORMAT_VERSION,
+                    "roots": self.roots,
+                    "problems": dict(sorted(self.problems.items())),
+                    "documents": [asdict(d) for d in sorted(self.documents.values(), key=_key)],
+                },
+            )
+            generations.publish(self.folder, self._generation)
+            generations.clean_up(self.folder)
+        except BaseException:
+            generations.discard(self._generation)
+            raise
+        finally:
+            self._lock.release()
 
     def cancel(self) -> None:
-        self._writer.cancel()
+        with contextlib.suppress(Exception):
+            self._writer.cancel()
+        generations.discard(self._generation)
+        self._lock.release()
 
 
-def _discard_index(folder: Path) -> None:
+def _discard_legacy(folder: Path) -> None:
+    """Files of the single-folder layout of earlier versions."""
     for path in folder.iterdir():
-        if path.name == MANIFEST or path.name.startswith((f"_{INDEX_NAME}_", f"{INDEX_NAME}_")):
+        if path.is_file() and (
+            path.name == MANIFEST or path.name.startswith((f"_{INDEX_NAME}_", f"{INDEX_NAME}_"))
+        ):
             path.unlink()
 
 

@@ -125,7 +125,10 @@ def cli() -> None:
 # --- index ------------------------------------------------------------------------------------
 
 
-def _run_index(paths: list[Path], index_dir: Path, *, rebuild: bool, quiet: bool) -> Any:
+def _run_index(
+    paths: list[Path], index_dir: Path, *, rebuild: bool, quiet: bool, wait: bool = False
+) -> Any:
+    from indexer.generations import IndexBusy
     from indexer.metadata import FactsError
     from indexer.pipeline import CorpusNotFound, build_index
     from indexer.store import IndexDamaged
@@ -134,12 +137,19 @@ def _run_index(paths: list[Path], index_dir: Path, *, rebuild: bool, quiet: bool
         what = "failed" if failed else "skipped"
         click.echo(f"{'error' if failed else 'warning'}: {what} {path}: {reason}", err=True)
 
-    if rebuild:
-        import shutil
-
-        shutil.rmtree(index_dir, ignore_errors=True)
     try:
-        return build_index(paths, index_dir, on_problem=warn, progress=None if not quiet else False)
+        return build_index(
+            paths,
+            index_dir,
+            on_problem=warn,
+            progress=None if not quiet else False,
+            rebuild=rebuild,
+            wait=wait,
+        )
+    except IndexBusy as error:
+        raise click.ClickException(
+            f"{error}. Wait for it to finish, or run this again with --wait."
+        ) from None
     except CorpusNotFound as error:
         hint = "Give a folder or file of .txt, .md or .html documents."
         raise click.UsageError(f"{error}. {hint}") from None
@@ -166,8 +176,19 @@ def _fresh_engine(engine: Any, index_dir: Path) -> Any:
         return engine
     files = len(stale.changed) + len(stale.added)
     if files <= AUTO_UPDATE_FILES and stale.bytes_to_read <= AUTO_UPDATE_BYTES:
+        from indexer.generations import IndexBusy
+        from indexer.pipeline import build_index
+
+        try:
+            build_index([Path(r) for r in store.roots], index_dir, progress=False)
+        except IndexBusy as busy:
+            click.echo(
+                f"warning: the index is out of date ({stale.summary()}) and {busy}; "
+                "these results are from the index as it is.",
+                err=True,
+            )
+            return engine
         engine.close()
-        _run_index([Path(r) for r in store.roots], index_dir, rebuild=False, quiet=True)
         click.echo(f"Updated the index first: {stale.summary()} since it was built.", err=True)
         return _open_engine(index_dir)
     click.echo(
@@ -181,8 +202,9 @@ def _fresh_engine(engine: Any, index_dir: Path) -> Any:
 @cli.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @index_option
-@click.option("--rebuild", is_flag=True, help="Discard the index and build it again from scratch.")
-def index_command(paths: tuple[Path, ...], index_dir: Path, rebuild: bool) -> None:
+@click.option("--rebuild", is_flag=True, help="Build the index again from scratch.")
+@click.option("--wait", is_flag=True, help="If another process is indexing, wait for it.")
+def index_command(paths: tuple[Path, ...], index_dir: Path, rebuild: bool, wait: bool) -> None:
     """Build or update the index from PATHS (folders or files; default: seeds/).
 
     Unchanged files are skipped, changed ones re-indexed, removed ones dropped. A folder's
@@ -191,7 +213,7 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, rebuild: bool) -> No
     targets = list(paths)
     if not targets:
         targets = _previous_roots(index_dir) or [Path(DEFAULT_CORPUS)]
-    report = _run_index(targets, index_dir, rebuild=rebuild, quiet=False)
+    report = _run_index(targets, index_dir, rebuild=rebuild, quiet=False, wait=wait)
     click.echo(
         f"Index {index_dir}/ holds {report.documents} documents, {report.passages} passages. "
         f"This run: {report.indexed} indexed ({len(report.added)} new, "
@@ -204,12 +226,9 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, rebuild: bool) -> No
 
 
 def _previous_roots(index_dir: Path) -> list[Path]:
-    manifest = index_dir / "documents.json"
-    try:
-        roots = json.loads(manifest.read_text("utf-8")).get("roots", [])
-    except (OSError, ValueError, AttributeError):
-        return []
-    return [Path(r) for r in roots if Path(r).exists()]
+    from indexer.store import indexed_roots
+
+    return [Path(r) for r in indexed_roots(index_dir) if Path(r).exists()]
 
 
 # --- query ------------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ def test_query_without_index_builds_from_seeds(tmp_path: Path, monkeypatch) -> N
 def test_damaged_index_says_how_to_rebuild(tmp_path: Path, seed_index: Path) -> None:
     broken = tmp_path / "broken"
     shutil.copytree(seed_index, broken)
-    for toc in broken.glob("_passages_*.toc"):
+    for toc in broken.glob("gen-*/_passages_*.toc"):
         toc.write_bytes(b"garbage")
     result = CliRunner().invoke(cli, ["query", "care", "--index", str(broken)])
     assert result.exit_code == 1
@@ -241,7 +241,9 @@ def test_an_index_from_another_version_is_rebuilt(tmp_path: Path) -> None:
     index = ["--index", str(tmp_path / "i")]
     runner = CliRunner()
     runner.invoke(cli, ["index", str(corpus), *index])
-    manifest = tmp_path / "i" / "documents.json"
+    from indexer.generations import current
+
+    manifest = current(tmp_path / "i") / "documents.json"
     data = json.loads(manifest.read_text())
     manifest.write_text(json.dumps({**data, "format": 0}))
     result = runner.invoke(cli, ["query", "alpha", *index])
