@@ -35,6 +35,9 @@ _GRADE_HEADING = re.compile(
     re.IGNORECASE,
 )
 _HEADING_MAX_WORDS = 10
+# A paragraph longer than this (a file of one enormous line) is cut into passages at
+# sentence ends, or spaces, so that no passage is too long to read or to score.
+MAX_PASSAGE_CHARS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +149,20 @@ def _units(lines: list[Line]) -> list[_Unit]:
     return units
 
 
+def split_long(text: str, limit: int = MAX_PASSAGE_CHARS) -> list[str]:
+    """`text` in pieces of at most `limit` characters, cut after a sentence if possible."""
+    pieces = []
+    while len(text) > limit:
+        window = text[:limit]
+        cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "))
+        cut = cut + 1 if cut > limit // 2 else window.rfind(" ")
+        if cut <= 0:
+            cut = limit
+        pieces.append(text[:cut].strip())
+        text = text[cut:].strip()
+    return [*pieces, text] if text else pieces
+
+
 def chunk_paragraphs(lines: list[Line]) -> ChunkedDocument:
     """Turn cleaned lines into passages (see the module docstring for the rules)."""
     title: str | None = None
@@ -164,7 +181,9 @@ def chunk_paragraphs(lines: list[Line]) -> ChunkedDocument:
         if kind == "numbered":
             match = _NUMBERED.match(text)
             label = match.group(1) if match else None
-        chunks.append(Chunk(text, label, section, unit_lines[0].number, unit_lines[-1].number))
+        first, last = unit_lines[0].number, unit_lines[-1].number
+        for i, piece in enumerate(split_long(text)):
+            chunks.append(Chunk(piece, label if i == 0 else None, section, first, last))
 
     def flush() -> None:
         nonlocal pending_lead_in, pending_list

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from indexer.display import shown
+
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
@@ -65,9 +67,9 @@ class PartialDate:
 def parse_iso(text: str) -> PartialDate:
     """ "2022", "2022-06" or "2022-06-21" (also "2022/06/21"), validated."""
     cleaned = text.strip().replace("/", "-")
-    match = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", cleaned)
+    match = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", cleaned, re.ASCII)
     if not match:
-        raise DateError(f"'{text}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+        raise DateError(f"'{shown(text)}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = match.groups()
     try:
         if day:
@@ -77,7 +79,7 @@ def parse_iso(text: str) -> PartialDate:
             return PartialDate(f"{int(year):04d}-{int(month):02d}")
         return PartialDate(f"{int(year):04d}")
     except ValueError as error:
-        raise DateError(f"'{text}' is not a date: {error}") from None
+        raise DateError(f"'{shown(text)}' is not a date: {error}") from None
 
 
 def parse_dmy_numeric(text: str) -> PartialDate | None:

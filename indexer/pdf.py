@@ -125,8 +125,9 @@ def _lines(page: object) -> tuple[str, list[PdfLine]]:
                 middle -= 1
             size = raw.FPDFText_GetFontSize(textpage, middle)
             weight = raw.FPDFText_GetFontWeight(textpage, middle)
-            # PDFium writes a hyphen it joined at a line end as U+FFFE ("asylum-seeking")
-            words = " ".join(stripped.replace("\ufffe", "-").split())
+            # PDFium writes a hyphen it joined at a line end as U+FFFE or U+0002
+            # ("asylum-seeking"); in these reports they are real hyphens
+            words = " ".join(stripped.replace("\ufffe", "-").replace("\x02", "-").split())
             ran_on = y_end.value if abs(y_end.value - y.value) > size * 0.5 else None
             lines.append(PdfLine(words, x.value, y.value, size, weight >= 600, ran_on))
         return text, lines

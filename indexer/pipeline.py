@@ -5,8 +5,12 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import resource
+import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,10 +127,15 @@ def index_document(source: SourceFile, facts: Facts) -> tuple[Document, list[Pas
 
 
 def _run_job(job: _Job) -> _Outcome:
-    """The worker: never raises, so one bad file cannot stop the run."""
+    """The worker: never raises, so one bad file cannot stop the run. In a pool worker, an
+    alarm ends the process (SIGALRM's default) if one document takes too long."""
+    if _IN_WORKER:
+        signal.alarm(WORKER_SECONDS)
     try:
         document, rows = index_document(job.source, job.facts)
         return _Outcome(job, document, tuple(rows))
+    except MemoryError:
+        return _Outcome(job, error=SourceError("reading it needed too much memory", failed=True))
     except SourceError as error:
         return _Outcome(job, error=error)
     except OSError as error:
@@ -134,24 +143,85 @@ def _run_job(job: _Job) -> _Outcome:
     except Exception as error:  # a library failing on one odd file must not stop the others
         reason = f"unexpected error: {type(error).__name__}: {error}"
         return _Outcome(job, error=SourceError(reason, failed=True))
+    finally:
+        if _IN_WORKER:
+            signal.alarm(0)
+
+
+# Bounds on one document's reading, in a worker: a PDF that inflates to gigabytes (a "zip
+# bomb") or never finishes kills only its worker, and fails only itself.
+WORKER_MEMORY = 2 * 2**30  # bytes of address space
+WORKER_SECONDS = 120  # wall-clock seconds per document
+_IN_WORKER = False
 
 
 def _outcomes(jobs: list[_Job], workers: int, lock_fd: int | None) -> Iterator[_Outcome]:
-    """Run the jobs, in parallel when there are enough; results in job order."""
-    if workers <= 1 or len(jobs) < POOL_THRESHOLD:
+    """Run the jobs, in job order. PDFs, and any batch large enough to be worth it, go to a
+    pool of worker processes under WORKER_MEMORY and WORKER_SECONDS."""
+    pdfs = any(j.source.path.suffix.lower() == ".pdf" for j in jobs)
+    if not pdfs and (workers <= 1 or len(jobs) < POOL_THRESHOLD):
         yield from map(_run_job, jobs)
         return
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with context.Pool(workers, initializer=_worker_start, initargs=(lock_fd,)) as pool:
-        yield from pool.imap(_run_job, jobs, chunksize=1)
+
+    def pool(size: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            size, mp_context=context, initializer=_worker_start, initargs=(lock_fd,)
+        )
+
+    index = 0
+    while index < len(jobs):
+        executor = pool(max(1, workers))
+        submitted: dict[int, Future[_Outcome]] = {}
+        try:
+            while index < len(jobs):
+                ahead = index + len(submitted)
+                while ahead < len(jobs) and len(submitted) < workers * 3:
+                    submitted[ahead] = executor.submit(_run_job, jobs[ahead])
+                    ahead += 1
+                outcome = submitted.pop(index).result()
+                yield outcome
+                index += 1
+        except BrokenProcessPool:
+            # A worker died. Which of the jobs in flight killed it is unknown: those that had
+            # finished keep their result; each of the others is tried again on its own.
+            executor.shutdown(wait=False, cancel_futures=True)
+            pending = {index: submitted.pop(index, None), **submitted}
+            for position in sorted(pending):
+                future = pending[position]
+                if future is not None and future.done() and future.exception() is None:
+                    yield future.result()
+                else:
+                    yield _alone(jobs[position], pool)
+            index = max(pending) + 1
+        else:
+            executor.shutdown()
+
+
+def _alone(job: _Job, pool: Callable[[int], ProcessPoolExecutor]) -> _Outcome:
+    executor = pool(1)
+    try:
+        return executor.submit(_run_job, job).result()
+    except BrokenProcessPool:
+        limits = f"{WORKER_MEMORY // 2**30} GB of memory, {WORKER_SECONDS} s"
+        reason = f"reading it crashed or went over the limits ({limits})"
+        return _Outcome(job, error=SourceError(reason, failed=True))
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _worker_start(lock_fd: int | None) -> None:
-    """A forked worker shares the writer's lock; it lets go of its copy, so that the lock
-    dies with the writer and not with the last worker."""
+    """A forked worker shares the writer's lock: it lets go of its copy, so that the lock
+    dies with the writer and not with the last worker. Then it takes on its limits."""
+    global _IN_WORKER
+    _IN_WORKER = True
     if lock_fd is not None:
         with contextlib.suppress(OSError):
             os.close(lock_fd)
+    with contextlib.suppress(ValueError, OSError):
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        ceiling = WORKER_MEMORY if hard == resource.RLIM_INFINITY else min(WORKER_MEMORY, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
 
 
 def _progress(total: int, show: bool) -> object:

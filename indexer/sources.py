@@ -28,6 +28,10 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+# Bounds on what one file may cost: the largest Ofsted report is under 2 MB of PDF and 100 KB
+# of text; a file far beyond these is refused before it is read.
+MAX_TEXT_BYTES = 32 * 1024 * 1024
+MAX_PDF_BYTES = 256 * 1024 * 1024
 
 
 class SourceError(Exception):
@@ -132,6 +136,17 @@ def find_documents(root: Path) -> Iterator[SourceFile]:
 
 def read_document(path: Path) -> SourceText:
     """The text of one document. Raises SourceError for what cannot be indexed."""
+    limit = MAX_PDF_BYTES if path.suffix.lower() in PDF_SUFFIXES else MAX_TEXT_BYTES
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise SourceError(f"cannot read: {error.strerror or error}", failed=True) from None
+    if size > limit:
+        raise SourceError(
+            f"too large: {size / 2**20:.0f} MB, over the {limit // 2**20} MB limit for a "
+            f"{path.suffix.lower() or 'text'} file",
+            failed=True,
+        )
     try:
         data = path.read_bytes()
     except OSError as error:

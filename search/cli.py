@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -528,8 +529,35 @@ def eval_command(
     click.echo(f"  ({timing})")
 
 
+_ASCII = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...",
+                        "\u00a0": " ", "•": "*", "◼": "*", "£": "GBP "})  # fmt: skip
+
+
+def _readable(error: UnicodeError) -> tuple[str, int]:
+    """Encoding errors on a terminal that is not UTF-8: typographic marks as ASCII, else '?'."""
+    bad = error.object[error.start : error.end]  # type: ignore[attr-defined]
+    return bad.translate(_ASCII).encode("ascii", "replace").decode("ascii"), error.end  # type: ignore[attr-defined]
+
+
+def _tolerant_streams() -> None:
+    import codecs
+
+    codecs.register_error("search-readable", _readable)
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower() not in (
+            "utf-8",
+            "utf8",
+        ):
+            stream.reconfigure(errors="search-readable")
+
+
 def main() -> None:
-    """Console entry point: a closed pipe (`search query x | head -1`) ends quietly."""
+    """Console entry point: a closed pipe (`search query x | head -1`) ends quietly, and a
+    terminal that cannot show UTF-8 gets readable ASCII rather than an error."""
+    _tolerant_streams()
+    if hasattr(signal, "SIGPIPE"):
+        # as grep and head do: a reader that went away ends us quietly (exit status 141)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         cli(standalone_mode=True)
     except BrokenPipeError:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from indexer.analysis import Token, analyse, normalise_word, stem_word, terms
 from indexer.dates import DateError, PartialDate, parse_iso
+from indexer.display import shown
 from indexer.ofsted import normalise_grade
 from indexer.records import Document, Passage
 from indexer.store import (
@@ -96,13 +97,13 @@ class _Analysed:
 
 def parse_year_range(value: str) -> tuple[int, int]:
     """ "2022" or "2020-2022" (also "2020..2022")."""
-    match = re.fullmatch(r"\s*(\d{4})\s*(?:(?:-|\.\.|–|to)\s*(\d{4}))?\s*", value)
+    match = re.fullmatch(r"\s*(\d{4})\s*(?:(?:-|\.\.|–|to)\s*(\d{4}))?\s*", value, re.ASCII)
     if not match:
-        raise FilterError(f"'{value}' is not a year: use YYYY or YYYY-YYYY")
+        raise FilterError(f"'{shown(value)}' is not a year: use YYYY or YYYY-YYYY")
     first = int(match.group(1))
     last = int(match.group(2) or first)
     if last < first:
-        raise FilterError(f"'{value}': the range ends before it starts")
+        raise FilterError(f"'{shown(value)}': the range ends before it starts")
     return first, last
 
 
@@ -153,7 +154,7 @@ class Engine:
         match = _CITATION.fullmatch(citation or "")
         if not match:
             raise CitationNotFound(
-                f"'{citation}' is not a citation key: they look like <document id>#<n>, "
+                f"'{shown(citation)}' is not a citation key: they look like <document id>#<n>, "
                 "e.g. 004_26166e069228efdc#35 (or #p27 for the report's own paragraph 27)"
             )
         doc_id, by_label, number = match.groups()
@@ -162,7 +163,11 @@ class Engine:
         else:
             row = self.store.get(f"{doc_id}#{number}")
         if row is None or row.doc_id not in self.store.documents:
-            what = f"paragraph {number} in '{doc_id}'" if by_label else f"passage '{citation}'"
+            what = (
+                f"paragraph {number} in '{shown(doc_id)}'"
+                if by_label
+                else f"passage '{shown(citation)}'"
+            )
             raise CitationNotFound(f"no {what} in the index")
         return row
 
@@ -302,7 +307,7 @@ class Engine:
                 scored.append((clause.occur, analysed))
         if not should and not must and not restrict:
             raise QueryError(
-                f"nothing to search for in '{text.strip()}': "
+                f"nothing to search for in '{shown(text)}': "
                 "give at least one word that is not excluded "
                 "and not a common word (the, of, and...)"
             )
@@ -355,7 +360,7 @@ class Engine:
                 grade = normalise_grade(grade)
             except ValueError:
                 raise FilterError(
-                    f"'{grade}' is not a grade: use outstanding, good, "
+                    f"'{shown(grade)}' is not a grade: use outstanding, good, "
                     "'requires improvement', adequate or inadequate"
                 ) from None
         try:
@@ -368,11 +373,11 @@ class Engine:
         years = parse_year_range(year) if year is not None else None
         if source is not None and not self.match_sources(source):
             raise FilterError(
-                f"no indexed document matches source '{source}' (see `search documents`)"
+                f"no indexed document matches source '{shown(source)}' (see `search documents`)"
             )
         authorities = self._documents_where("local_authority", la) if la is not None else None
         if la is not None and not authorities:
-            raise FilterError(f"no indexed report is about a local authority named '{la}'")
+            raise FilterError(f"no indexed report is about a local authority named '{shown(la)}'")
         if (years, first, last, source, authorities, grade) == (None,) * 6:
             return None
         allowed = set()
