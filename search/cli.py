@@ -24,6 +24,19 @@ DEFAULT_CORPUS = "seeds"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_ASCII = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...",
+                        "\u00a0": " ", "•": "*", "◼": "*", "£": "GBP "})  # fmt: skip
+
+
+def echo(message: str = "", *, err: bool = False, color: bool | None = None) -> None:
+    """click.echo, but readable on a terminal that cannot show UTF-8: typographic marks as
+    ASCII, anything else as '?'."""
+    stream = sys.stderr if err else sys.stdout
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
+    if encoding not in ("utf-8", "utf8", "utf-16", "utf-32"):
+        message = message.translate(_ASCII).encode(encoding, "replace").decode(encoding)
+    click.echo(message, err=err, color=color)
+
 
 def ranking_options(function: F) -> F:
     """--heading-boost, --proximity, --rm3: refinements beyond BM25 (search.rerank)."""
@@ -70,7 +83,7 @@ def json_option(function: F) -> F:
 
 
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def _use_color(choice: str) -> bool:
@@ -91,7 +104,7 @@ def _open_engine(index_dir: Path, *, build_if_missing: bool = False) -> Any:
     except IndexOutdated:
         roots = _previous_roots(index_dir) or [Path(DEFAULT_CORPUS)]
         shown = ", ".join(str(r) for r in roots)
-        click.echo(f"The index was built by another version: rebuilding it from {shown}.", err=True)
+        echo(f"The index was built by another version: rebuilding it from {shown}.", err=True)
         _run_index(roots, index_dir, rebuild=False, quiet=True)
         return Engine.open(index_dir)
     except IndexMissing:
@@ -100,7 +113,7 @@ def _open_engine(index_dir: Path, *, build_if_missing: bool = False) -> Any:
             raise click.ClickException(
                 f"no index at {index_dir}/. Build one with: search index PATH [--index {index_dir}]"
             ) from None
-        click.echo(f"No index at {index_dir}/ yet: building it from {corpus}/ first.", err=True)
+        echo(f"No index at {index_dir}/ yet: building it from {corpus}/ first.", err=True)
         _run_index([corpus], index_dir, rebuild=False, quiet=True)
         return Engine.open(index_dir)
     except IndexDamaged as error:
@@ -136,7 +149,7 @@ def _run_index(
 
     def warn(path: str, reason: str, failed: bool) -> None:
         what = "failed" if failed else "skipped"
-        click.echo(f"{'error' if failed else 'warning'}: {what} {path}: {reason}", err=True)
+        echo(f"{'error' if failed else 'warning'}: {what} {path}: {reason}", err=True)
 
     try:
         return build_index(
@@ -183,16 +196,16 @@ def _fresh_engine(engine: Any, index_dir: Path) -> Any:
         try:
             build_index([Path(r) for r in store.roots], index_dir, progress=False)
         except IndexBusy as busy:
-            click.echo(
+            echo(
                 f"warning: the index is out of date ({stale.summary()}) and {busy}; "
                 "these results are from the index as it is.",
                 err=True,
             )
             return engine
         engine.close()
-        click.echo(f"Updated the index first: {stale.summary()} since it was built.", err=True)
+        echo(f"Updated the index first: {stale.summary()} since it was built.", err=True)
         return _open_engine(index_dir)
-    click.echo(
+    echo(
         f"warning: the index is out of date ({stale.summary()} since it was built); "
         "these results are from the index as it is. Update it with: search index",
         err=True,
@@ -215,7 +228,7 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, rebuild: bool, wait:
     if not targets:
         targets = _previous_roots(index_dir) or [Path(DEFAULT_CORPUS)]
     report = _run_index(targets, index_dir, rebuild=rebuild, quiet=False, wait=wait)
-    click.echo(
+    echo(
         f"Index {index_dir}/ holds {report.documents} documents, {report.passages} passages. "
         f"This run: {report.indexed} indexed ({len(report.added)} new, "
         f"{len(report.updated)} changed), {len(report.unchanged)} unchanged, "
@@ -349,15 +362,15 @@ def _print_hits(result: Any, documents: dict[str, Any], color: bool) -> None:
     from search.highlight import render
 
     style = _styler(color)
-    echo = functools.partial(click.echo, color=color)  # click strips ANSI off a tty unless told
+    out = functools.partial(echo, color=color)  # click strips ANSI off a tty unless told
     if not result.results:
-        echo(f"No passages match {result.query!r}.")
+        out(f"No passages match {result.query!r}.")
         return
     shown = len(result.results)
     more = f"; showing the best {shown}" if shown < result.total else ""
-    echo(f"{result.total} passages match {result.query!r}{more}.\n")
+    out(f"{result.total} passages match {result.query!r}{more}.\n")
     for hit in result.results:
-        echo(f"{hit.rank}. {style(hit.citation, bold=True)}{_where(hit)}  (score {hit.score:.3f})")
+        out(f"{hit.rank}. {style(hit.citation, bold=True)}{_where(hit)}  (score {hit.score:.3f})")
         about = [hit.title or hit.source]
         about += [p for p in (hit.publisher, human_date(hit.date)) if p]
         if hit.inspection_year:
@@ -365,11 +378,11 @@ def _print_hits(result: Any, documents: dict[str, Any], color: bool) -> None:
         document = documents.get(hit.citation.rsplit("#", 1)[0])
         if document is not None and document.overall_effectiveness:
             about.append(f"overall: {document.overall_effectiveness}")
-        echo("   " + style(" | ".join(about), dim=True))
+        out("   " + style(" | ".join(about), dim=True))
         if hit.section:
-            echo("   " + style(f"Section: {hit.section}", dim=True))
+            out("   " + style(f"Section: {hit.section}", dim=True))
         body = render(hit.text, hit.matches, color)
-        echo("   " + body.replace("\n", "\n   ") + "\n")
+        out("   " + body.replace("\n", "\n   ") + "\n")
 
 
 def _styler(color: bool) -> Callable[..., str]:
@@ -405,40 +418,38 @@ def show_command(citation: str, around: int, as_json: bool, index_dir: Path) -> 
         _echo_json(data)
         return
     document = engine.store.documents[passage.citation.rsplit("#", 1)[0]]
-    click.echo(
-        f"{passage.citation}" + (f"  paragraph {passage.paragraph}" if passage.paragraph else "")
-    )
-    click.echo(f"Title:     {passage.title or '(unknown)'}")
-    click.echo(f"Publisher: {passage.publisher or '(unknown)'}")
-    click.echo(f"Published: {human_date(passage.date) or '(unknown)'}")
+    echo(f"{passage.citation}" + (f"  paragraph {passage.paragraph}" if passage.paragraph else ""))
+    echo(f"Title:     {passage.title or '(unknown)'}")
+    echo(f"Publisher: {passage.publisher or '(unknown)'}")
+    echo(f"Published: {human_date(passage.date) or '(unknown)'}")
     inspected = str(passage.inspection_year) if passage.inspection_year else "(unknown)"
     if document.inspection_start and document.inspection_end:
         inspected += (
             f" ({human_date(document.inspection_start)} to {human_date(document.inspection_end)})"
         )
-    click.echo(f"Inspected: {inspected}")
+    echo(f"Inspected: {inspected}")
     if document.local_authority:
-        click.echo(f"Authority: {document.local_authority}")
+        echo(f"Authority: {document.local_authority}")
     for area, grade in document.judgements:
-        click.echo(f"Judgement: {area}: {grade}")
+        echo(f"Judgement: {area}: {grade}")
     if document.overall_effectiveness:
-        click.echo(f"Overall:   {document.overall_effectiveness}")
+        echo(f"Overall:   {document.overall_effectiveness}")
     if passage.section:
-        click.echo(f"Section:   {passage.section}")
+        echo(f"Section:   {passage.section}")
     if passage.pages:
         first, last = passage.pages
         where = f"page {first}" if first == last else f"pages {first}-{last}"
     else:
         first, last = passage.lines
         where = f"line {first}" if first == last else f"lines {first}-{last}"
-    click.echo(f"Source:    {passage.source}, {where}")
-    click.echo("")
+    echo(f"Source:    {passage.source}, {where}")
+    echo("")
     for p in before:
-        click.echo(f"  [{p.citation}] {p.text}\n")
-    click.echo(passage.text + "\n")
+        echo(f"  [{p.citation}] {p.text}\n")
+    echo(passage.text + "\n")
     for p in after:
-        click.echo(f"  [{p.citation}] {p.text}\n")
-    click.echo(f"Cite as: {reference(passage)}.")
+        echo(f"  [{p.citation}] {p.text}\n")
+    echo(f"Cite as: {reference(passage)}.")
 
 
 # --- documents --------------------------------------------------------------------------------
@@ -455,8 +466,8 @@ def documents_command(as_json: bool, index_dir: Path) -> None:
         _echo_json([asdict(d) for d in documents])
         return
     for doc in documents:
-        click.echo(f"{doc.doc_id}  ({doc.passages} passages)")
-        click.echo(f"   {doc.title or '(no title)'}")
+        echo(f"{doc.doc_id}  ({doc.passages} passages)")
+        echo(f"   {doc.title or '(no title)'}")
         facts = [
             f"publisher: {doc.publisher or 'unknown'}",
             f"published: {doc.date or 'unknown'}",
@@ -466,10 +477,10 @@ def documents_command(as_json: bool, index_dir: Path) -> None:
             facts.append(f"authority: {doc.local_authority}")
         if doc.overall_effectiveness:
             facts.append(f"overall: {doc.overall_effectiveness} ({doc.framework})")
-        click.echo("   " + " | ".join(facts))
-        click.echo(f"   {doc.source}\n")
+        echo("   " + " | ".join(facts))
+        echo(f"   {doc.source}\n")
     total = sum(d.passages for d in documents)
-    click.echo(f"{len(documents)} documents, {total} passages.")
+    echo(f"{len(documents)} documents, {total} passages.")
 
 
 # --- eval -------------------------------------------------------------------------------------
@@ -512,7 +523,7 @@ def eval_command(
     if as_json:
         _echo_json(asdict(report))
         return
-    click.echo(
+    echo(
         f"{report.collection}: {report.queries} judged queries over {report.documents} "
         f"documents, k1={report.k1:g} b={report.b:g}, {report.refinements}"
     )
@@ -522,39 +533,16 @@ def eval_command(
         ("MRR@10", report.mrr_at_10),
         ("MAP", report.map),
     ):
-        click.echo(f"  {label:<11}{value:.4f}")
+        echo(f"  {label:<11}{value:.4f}")
     timing = f"queries {report.query_seconds:.1f} s"
     if report.index_seconds:
         timing = f"indexing {report.index_seconds:.1f} s, " + timing
-    click.echo(f"  ({timing})")
-
-
-_ASCII = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...",
-                        "\u00a0": " ", "•": "*", "◼": "*", "£": "GBP "})  # fmt: skip
-
-
-def _readable(error: UnicodeError) -> tuple[str, int]:
-    """Encoding errors on a terminal that is not UTF-8: typographic marks as ASCII, else '?'."""
-    bad = error.object[error.start : error.end]  # type: ignore[attr-defined]
-    return bad.translate(_ASCII).encode("ascii", "replace").decode("ascii"), error.end  # type: ignore[attr-defined]
-
-
-def _tolerant_streams() -> None:
-    import codecs
-
-    codecs.register_error("search-readable", _readable)
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower() not in (
-            "utf-8",
-            "utf8",
-        ):
-            stream.reconfigure(errors="search-readable")
+    echo(f"  ({timing})")
 
 
 def main() -> None:
     """Console entry point: a closed pipe (`search query x | head -1`) ends quietly, and a
     terminal that cannot show UTF-8 gets readable ASCII rather than an error."""
-    _tolerant_streams()
     if hasattr(signal, "SIGPIPE"):
         # as grep and head do: a reader that went away ends us quietly (exit status 141)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)

@@ -158,3 +158,41 @@ def test_the_lock_of_a_killed_writer_is_not_left_behind(indexed) -> None:
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     assert search("index", str(corpus), "--index", str(index)).returncode == 0
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus", 40)
+    index = tmp_path / "index"
+    assert search("index", str(corpus), "--index", str(index)).returncode == 0
+    args = ["query", "leavers", "--limit", "1000", "--json", "--index", str(index)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "search", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout.readline()  # like `head -1`
+    process.stdout.close()
+    process.wait(timeout=60)
+    assert process.returncode in (0, -signal.SIGPIPE)
+    assert process.stderr.read() == b""
+
+
+def test_a_terminal_that_is_not_utf8_gets_readable_ascii(seed_index: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "search",
+            "show",
+            "001_d51274d8d114c741#1",
+            "--index",
+            str(seed_index),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"Ofsted praises children's services' 'dynamic, professionally fertile'" in result.stdout
