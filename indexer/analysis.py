@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from pathlib import Path
 
 # One character in, one character out: offsets into the folded text equal offsets into the original.
 _FOLD_TABLE = str.maketrans(
@@ -62,6 +63,7 @@ class Token:
     start: int  # character offsets into the original text
     end: int
     stop: bool = False  # a stopword: not indexed, but kept for exact phrase matching
+    surface: str = ""  # the word before stemming (the stem table maps it to `text`)
 
 
 Filter = Callable[[Iterable[Token]], Iterator[Token]]
@@ -115,8 +117,62 @@ def mark_stopwords(tokens: Iterable[Token]) -> Iterator[Token]:
 
 @lru_cache(maxsize=1 << 16)
 def stem_word(word: str) -> str:
-    """Snowball (Porter2) English stem; cached, since running text repeats its words."""
+    """Snowball (Porter2) English stem; cached, since running text repeats its words.
+
+    A query first asks the index's stem table (every word of the corpus with its stem, written
+    by the indexer), so that nltk is imported only for a word the corpus does not have.
+    """
+    if _stem_table is not None:
+        known = _stem_table.get(word)
+        if known is not None:
+            return known
     return _stemmer().stem(word)
+
+
+class StemTable:
+    """A sorted file of "word<TAB>stem" lines, searched by bisection without reading it all:
+    opening it costs nothing, a look-up a few dozen bytes."""
+
+    def __init__(self, path: Path) -> None:
+        self._data = path.read_bytes() if path.is_file() else b""
+
+    def get(self, word: str) -> str | None:
+        data, key = self._data, word.encode("utf-8") + b"\t"
+        lo, hi = 0, len(data)
+        while lo < hi:  # find the first line whose start is >= key
+            mid = (lo + hi) // 2
+            start = data.rfind(b"\n", 0, mid) + 1
+            if data[start : start + len(key)] < key:
+                lo = data.find(b"\n", mid)
+                lo = len(data) if lo == -1 else lo + 1
+            else:
+                hi = start
+        if data.startswith(key, lo):
+            end = data.find(b"\n", lo)
+            return data[lo + len(key) : end if end != -1 else len(data)].decode("utf-8")
+        return None
+
+
+_stem_table: StemTable | None = None
+
+
+def use_stem_table(path: Path | None) -> None:
+    """Look stems up in this table before asking the stemmer (None: stop)."""
+    global _stem_table
+    _stem_table = StemTable(path) if path is not None else None
+    stem_word.cache_clear()
+
+
+def write_stem_table(path: Path, stems: dict[str, str]) -> None:
+    lines = sorted(f"{w}\t{s}\n" for w, s in stems.items() if "\t" not in w and "\n" not in w)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def read_stem_table(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    pairs = (line.split("\t", 1) for line in path.read_text("utf-8").splitlines())
+    return {w: s for w, s in pairs}
 
 
 @cache
@@ -129,6 +185,7 @@ def _stemmer():
 def stem(tokens: Iterable[Token]) -> Iterator[Token]:
     for token in tokens:
         if not token.stop:
+            token.surface = token.text
             token.text = stem_word(token.text)
         yield token
 

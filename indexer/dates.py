@@ -14,6 +14,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from indexer.display import shown
 
@@ -111,17 +112,33 @@ def parse_dmy_words(day: str | None, month: str, year: str) -> PartialDate | Non
 
 # "25 to 29 April 2022", "11 September 2017 to 5 October 2017", "28 Nov - 9 Dec 2022",
 # "30 September 2019 to 4 October 2019": day [month [year]] (to|-|–) day month year.
-DATE_RANGE = re.compile(
-    rf"(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:{_MONTH})?\s*(\d{{4}})?\s*(?:to|-|–|—|and)\s*"
-    rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s+(\d{{4}})",
-    re.IGNORECASE,
-)
-DATE_IN_WORDS = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s+(\d{{4}})", re.IGNORECASE)
+@cache
+def _date_range() -> re.Pattern[str]:
+    return re.compile(
+        rf"(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:{_MONTH})?\s*(\d{{4}})?\s*(?:to|-|–|—|and)\s*"
+        rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s+(\d{{4}})",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _date_in_words() -> re.Pattern[str]:
+    return re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s+(\d{{4}})", re.IGNORECASE)
+
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    """DATE_RANGE and DATE_IN_WORDS are compiled on first use: a query that prints a date
+    should not pay for the grammar of date ranges (PEP 562)."""
+    if name == "DATE_RANGE":
+        return _date_range()
+    if name == "DATE_IN_WORDS":
+        return _date_in_words()
+    raise AttributeError(name)
 
 
 def parse_range(text: str) -> tuple[PartialDate, PartialDate] | None:
     """The first date range in `text`, as (first day, last day)."""
-    match = DATE_RANGE.search(text)
+    match = _date_range().search(text)
     if not match:
         return None
     d1, m1, y1, d2, m2, y2 = match.groups()
@@ -153,7 +170,7 @@ def spell_numeric_dates(text: str) -> str:
 
 def first_date(text: str) -> PartialDate | None:
     """The first day-precision date in `text`, in words or numeric: "3 February 2015"."""
-    match = DATE_IN_WORDS.search(spell_numeric_dates(text))
+    match = _date_in_words().search(spell_numeric_dates(text))
     return parse_dmy_words(*match.groups()) if match else None
 
 
@@ -163,12 +180,12 @@ def parse_periods(text: str) -> tuple[tuple[PartialDate, PartialDate], ...]:
     text = spell_numeric_dates(text)
     found: list[tuple[int, tuple[PartialDate, PartialDate]]] = []
     covered: list[range] = []
-    for match in DATE_RANGE.finditer(text):
+    for match in _date_range().finditer(text):
         span = parse_range(match.group(0))
         if span:
             found.append((match.start(), span))
             covered.append(range(match.start(), match.end()))
-    for match in DATE_IN_WORDS.finditer(text):
+    for match in _date_in_words().finditer(text):
         day = parse_dmy_words(*match.groups())
         if day and not any(match.start() in r for r in covered):
             found.append((match.start(), (day, day)))

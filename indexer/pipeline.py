@@ -17,9 +17,10 @@ from pathlib import Path
 from indexer.analysis import analyse
 from indexer.chunk import chunk_paragraphs
 from indexer.clean import clean_lines
+from indexer.freshness import same_content
 from indexer.metadata import Fact, extract_metadata, load_facts
 from indexer.records import Document
-from indexer.sources import SourceError, SourceFile, find_documents, read_document, sha256
+from indexer.sources import SourceError, SourceFile, find_documents, read_document
 from indexer.store import PassageRow, StoreWriter
 
 Facts = dict[str, dict[str, Fact]]
@@ -62,9 +63,12 @@ class _Outcome:
     document: Document | None = None
     rows: tuple[PassageRow, ...] = ()
     error: SourceError | None = None
+    stems: dict[str, str] = field(default_factory=dict)  # each word of the document's stem
 
 
-def index_document(source: SourceFile, facts: Facts) -> tuple[Document, list[PassageRow]]:
+def index_document(
+    source: SourceFile, facts: Facts
+) -> tuple[Document, list[PassageRow], dict[str, str]]:
     """One file through the stages: read -> clean -> chunk -> metadata -> analyse."""
     content = read_document(source.path)
     cleaned = clean_lines(content.text)
@@ -81,10 +85,12 @@ def index_document(source: SourceFile, facts: Facts) -> tuple[Document, list[Pas
         file_name=source.path.name,
     )
     page_of = content.page_of_line
-    analysed = [
-        tuple((t.text, t.position, t.start, t.end) for t in analyse(chunk.text))
-        for chunk in chunked.chunks
-    ]
+    stems: dict[str, str] = {}
+    analysed = []
+    for chunk in chunked.chunks:
+        tokens = analyse(chunk.text)
+        stems.update((t.surface, t.text) for t in tokens)
+        analysed.append(tuple((t.text, t.position, t.start, t.end) for t in tokens))
     rows = [
         PassageRow(
             citation=f"{source.doc_id}#{n}",
@@ -123,7 +129,7 @@ def index_document(source: SourceFile, facts: Facts) -> tuple[Document, list[Pas
         mtime_ns=source.mtime_ns,
         provenance=meta.provenance,
     )
-    return document, rows
+    return document, rows, stems
 
 
 def _run_job(job: _Job) -> _Outcome:
@@ -132,8 +138,8 @@ def _run_job(job: _Job) -> _Outcome:
     if _IN_WORKER:
         signal.alarm(WORKER_SECONDS)
     try:
-        document, rows = index_document(job.source, job.facts)
-        return _Outcome(job, document, tuple(rows))
+        document, rows, stems = index_document(job.source, job.facts)
+        return _Outcome(job, document, tuple(rows), stems=stems)
     except MemoryError:
         return _Outcome(job, error=SourceError("reading it needed too much memory", failed=True))
     except SourceError as error:
@@ -285,6 +291,7 @@ def build_index(
                 continue
             assert outcome.document is not None
             writer.add_document(outcome.document, outcome.rows)
+            writer.add_stems(outcome.stems)
             (report.updated if outcome.job.known else report.added).append(source.doc_id)
         bar.close()  # type: ignore[attr-defined]
         resolved = [r.resolve() for r in roots]
@@ -323,11 +330,7 @@ def _plan(
                 continue
             seen[source.doc_id] = source.display
             known = indexed.get(source.doc_id)
-            if (
-                known is not None
-                and known.path == str(source.path)
-                and _same_content(source, known)
-            ):
+            if known is not None and known.path == str(source.path) and same_content(source, known):
                 report.unchanged.append(source.doc_id)
                 continue
             jobs.append(_Job(source, facts, known is not None))
@@ -336,62 +339,6 @@ def _plan(
 
 def _under(path: Path, roots: list[Path]) -> bool:
     return any(path == root or root in path.parents for root in roots)
-
-
-@dataclass(frozen=True)
-class Staleness:
-    """How the files under an index's folders differ from what the index holds."""
-
-    changed: tuple[str, ...] = ()
-    added: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    bytes_to_read: int = 0
-
-    def __bool__(self) -> bool:
-        return bool(self.changed or self.added or self.removed)
-
-    def summary(self) -> str:
-        counts = (("changed", self.changed), ("new", self.added), ("removed", self.removed))
-        return ", ".join(f"{len(files)} {what}" for what, files in counts if files)
-
-
-def check_freshness(
-    documents: dict[str, Document], problems: dict[str, dict], roots: Sequence[str]
-) -> Staleness:
-    """Compare the files under `roots` with the index, by size and modification time first
-    and by content (SHA-256) where those differ. Cheap: a walk and a stat per file."""
-    by_path = {d.path: d for d in documents.values()}
-    changed, added, seen = [], [], set()
-    to_read = 0
-    for root in (Path(r) for r in roots):
-        if not root.exists():
-            continue
-        for source in find_documents(root):
-            key = str(source.path)
-            seen.add(key)
-            known = by_path.get(key)
-            if known is not None:
-                touched = (source.size, source.mtime_ns) != (known.size, known.mtime_ns)
-                if touched and not _same_content(source, known):
-                    changed.append(source.display)
-                    to_read += source.size
-                continue
-            problem = problems.get(key)
-            if problem and (problem["size"], problem["mtime_ns"]) == (source.size, source.mtime_ns):
-                continue  # a file we could not index, unchanged since
-            added.append(source.display)
-            to_read += source.size
-    removed = [d.source for p, d in by_path.items() if p not in seen]
-    return Staleness(tuple(changed), tuple(added), tuple(removed), to_read)
-
-
-def _same_content(source: SourceFile, known: Document) -> bool:
-    if source.size != known.size:
-        return False
-    try:
-        return sha256(source.path.read_bytes()) == known.sha256
-    except OSError:
-        return False
 
 
 def _problem(
@@ -430,7 +377,9 @@ def index_records(
             paragraphs[0] = f"{record.title}\n{paragraphs[0]}".strip()
             rows = []
             for n, text in enumerate(paragraphs, start=1):
-                tokens = tuple((t.text, t.position, t.start, t.end) for t in analyse(text))
+                analysed = analyse(text)
+                writer.add_stems({t.surface: t.text for t in analysed})
+                tokens = tuple((t.text, t.position, t.start, t.end) for t in analysed)
                 rows.append(
                     PassageRow(
                         f"{record.doc_id}#{n}",

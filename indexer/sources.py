@@ -21,7 +21,6 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
@@ -185,34 +184,39 @@ _BLOCK_TAGS = {
 _SKIP_TAGS = {"script", "style", "nav", "header", "footer", "aside", "noscript", "template"}
 
 
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
+def _text_extractor() -> type:
+    from html.parser import HTMLParser  # only when there is HTML to read
 
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in _SKIP_TAGS:
-            self._skip += 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-            if tag == "li":
-                self.parts.append("- ")
+    class _TextExtractor(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.parts: list[str] = []
+            self._skip = 0
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            self._skip = max(0, self._skip - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            if tag in _SKIP_TAGS:
+                self._skip += 1
+            elif tag in _BLOCK_TAGS:
+                self.parts.append("\n\n")
+                if tag == "li":
+                    self.parts.append("- ")
 
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(" ".join(data.split()) if data.strip() else " ")
+        def handle_endtag(self, tag: str) -> None:
+            if tag in _SKIP_TAGS:
+                self._skip = max(0, self._skip - 1)
+            elif tag in _BLOCK_TAGS:
+                self.parts.append("\n\n")
+
+        def handle_data(self, data: str) -> None:
+            if not self._skip:
+                self.parts.append(" ".join(data.split()) if data.strip() else " ")
+
+    return _TextExtractor
 
 
 def html_to_text(html: str) -> str:
     """Visible text of an HTML page, one block element per paragraph."""
-    parser = _TextExtractor()
+    parser = _text_extractor()()
     parser.feed(html)
     parser.close()
     lines = [" ".join(line.split()) for line in "".join(parser.parts).split("\n")]

@@ -28,7 +28,7 @@ from whoosh.codec import whoosh3
 from whoosh.filedb.filestore import FileStorage
 
 from indexer import generations
-from indexer.analysis import analyse
+from indexer.analysis import analyse, read_stem_table, write_stem_table
 from indexer.records import Document
 from search.bm25 import bm25_idf, bm25_term_weight
 
@@ -48,6 +48,7 @@ def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
 whoosh3.W3PerDocReader._cached_reader = _cached_reader
 
 MANIFEST = "documents.json"
+STEMS = "stems.tsv"  # every word of the corpus with its stem (indexer.analysis.StemTable)
 FORMAT_VERSION = 3
 INDEX_NAME = "passages"
 
@@ -353,6 +354,7 @@ class Store:
         self._index: Any = None
         self._searcher: Any = None
         self._columns = ColumnCache()  # tied to the searcher's readers, which live as long
+        self.generation: Path | None = None
 
     # reading ---------------------------------------------------------------------------------
 
@@ -388,6 +390,7 @@ class Store:
             )
             store._index = index.open_dir(str(generation), indexname=INDEX_NAME)
             store._searcher = store._index.searcher()  # reads the TOC and segments now
+            store.generation = generation
         except IndexDamaged:
             raise
         except (OSError, ValueError, KeyError, TypeError) as error:
@@ -488,6 +491,10 @@ class StoreWriter:
                 except IndexOutdated:
                     _discard_legacy(folder)  # rebuilt from the documents, not read
             self._generation = generations.next_generation(folder, link=existing is not None)
+            self.stems: dict[str, str] = {}
+            if existing is not None and existing.generation is not None:
+                self.stems = read_stem_table(existing.generation / STEMS)
+            self._stems_known = len(self.stems)
             if existing is not None:
                 self.documents = dict(existing.documents)
                 self.roots = list(existing.roots)
@@ -537,6 +544,9 @@ class StoreWriter:
         self.documents[document.doc_id] = document
         self._changed = True
 
+    def add_stems(self, stems: dict[str, str]) -> None:
+        self.stems.update(stems)
+
     def set_problems(self, problems: dict[str, dict[str, Any]]) -> None:
         if problems != self.problems:
             self.problems = problems
@@ -561,6 +571,7 @@ class StoreWriter:
                     "documents": [asdict(d) for d in sorted(self.documents.values(), key=_key)],
                 },
             )
+            write_stem_table(self._generation / STEMS, self.stems)
             generations.publish(self.folder, self._generation)
             generations.clean_up(self.folder)
         except BaseException:

@@ -182,7 +182,7 @@ AUTO_UPDATE_BYTES = 20_000_000
 
 def _fresh_engine(engine: Any, index_dir: Path) -> Any:
     """Never answer silently from a stale index: update it if quick, else say so."""
-    from indexer.pipeline import check_freshness
+    from indexer.freshness import check_freshness
 
     store = engine.store
     stale = check_freshness(store.documents, store.problems, store.roots)

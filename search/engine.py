@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from indexer.analysis import Token, analyse, normalise_word, stem_word, terms
+from indexer.analysis import Token, analyse, normalise_word, stem_word, terms, use_stem_table
 from indexer.dates import DateError, PartialDate, parse_iso
 from indexer.display import shown
-from indexer.ofsted import normalise_grade
 from indexer.records import Document, Passage
 from indexer.store import (
+    STEMS,
     IndexDamaged,
     IndexMissing,
     PassageRow,
@@ -119,7 +119,10 @@ class Engine:
 
         Raises IndexMissing if there is none, IndexDamaged if it cannot be read.
         """
-        return cls(Store.open(index_dir))
+        store = Store.open(index_dir)
+        # query words are stemmed from the corpus's own table: no stemmer import for them
+        use_stem_table(store.generation / STEMS if store.generation else None)
+        return cls(store)
 
     def close(self) -> None:
         self.store.close()
@@ -356,6 +359,8 @@ class Engine:
     ) -> frozenset[str] | None:
         """The documents the filters allow (None: all of them)."""
         if grade is not None:
+            from indexer.ofsted import normalise_grade  # only when filtering by grade
+
             try:
                 grade = normalise_grade(grade)
             except ValueError:

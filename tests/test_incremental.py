@@ -85,7 +85,7 @@ def test_html_documents(tmp_path: Path) -> None:
 def test_freshness_sees_changes_additions_and_removals_but_not_touches(tmp_path: Path) -> None:
     import os
 
-    from indexer.pipeline import check_freshness
+    from indexer.freshness import check_freshness
 
     corpus = write_corpus(tmp_path / "c", {"a.txt": "Alpha.\n", "b.txt": "Beta.\n"})
     (corpus / "bad.txt").write_text("")  # skipped, and remembered as such
