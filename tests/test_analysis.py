@@ -47,3 +47,34 @@ def test_accents_fold() -> None:
 
 def test_numbers_and_hyphenated_words() -> None:
     assert terms("section 47 multi-agency") == ["section", "47", "multi", "agenc"]
+
+
+def test_stem_table_finds_every_word_and_nothing_else(tmp_path) -> None:
+    import random
+
+    from indexer.analysis import StemTable, write_stem_table
+
+    rng = random.Random(7)
+    words = {"".join(rng.choice("abcdez'") for _ in range(rng.randint(1, 9))) for _ in range(2000)}
+    stems = {w: w[:3] for w in words}
+    write_stem_table(tmp_path / "stems.tsv", stems)
+    table = StemTable(tmp_path / "stems.tsv")
+    assert all(table.get(w) == s for w, s in stems.items())
+    others = {"".join(rng.choice("abcdez") for _ in range(rng.randint(1, 9))) for _ in range(500)}
+    assert all(table.get(w) is None for w in others - words)
+
+
+def test_a_query_of_corpus_words_does_not_import_the_stemmer(seed_index) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from search.engine import Engine; "
+        f"e = Engine.open(Path({str(seed_index)!r})); "
+        "assert e.search('inspection care leavers').total > 0; "
+        "print('nltk' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
