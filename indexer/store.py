@@ -355,6 +355,8 @@ class Store:
         self._searcher: Any = None
         self._columns = ColumnCache()  # tied to the searcher's readers, which live as long
         self.generation: Path | None = None
+        self._count: int | None = None
+        self._average: float | None = None
 
     # reading ---------------------------------------------------------------------------------
 
@@ -412,11 +414,17 @@ class Store:
             self._searcher = None
 
     def passage_count(self) -> int:
-        return sum(d.passages for d in self.documents.values())
+        """N of BM25 (the store's documents do not change while it is open)."""
+        if self._count is None:
+            self._count = sum(d.passages for d in self.documents.values())
+        return self._count
 
     def average_length(self) -> float:
-        count = self.passage_count()
-        return sum(d.tokens for d in self.documents.values()) / count if count else 0.0
+        if self._average is None:
+            count = self.passage_count()
+            tokens = sum(d.tokens for d in self.documents.values())
+            self._average = tokens / count if count else 0.0
+        return self._average
 
     def search(
         self, q: query.Query, doc_ids: frozenset[str] | None, *, k1: float, b: float

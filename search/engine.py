@@ -112,6 +112,7 @@ class Engine:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._idf_cache: Callable[[str], float] | None = None
 
     @classmethod
     def open(cls, index_dir: Path) -> Engine:
@@ -217,13 +218,16 @@ class Engine:
         return list(best.items())
 
     def _idf(self) -> Callable[[str], float]:
-        count = self.store.passage_count()
+        """idf of a term, remembered for the life of this engine (its index does not change)."""
+        if self._idf_cache is None:
+            count = self.store.passage_count()
 
-        @cache
-        def idf(term: str) -> float:
-            return bm25_idf(count, self.store.doc_frequency(term))
+            @cache
+            def idf(term: str) -> float:
+                return bm25_idf(count, self.store.doc_frequency(term))
 
-        return idf
+            self._idf_cache = idf
+        return self._idf_cache
 
     def _rm3(
         self, weights: dict[str, float], refine: Refinements, k1: float, b: float
@@ -288,7 +292,7 @@ class Engine:
         parsed = parse_query(text)
         filters = self._filters(year, date_from, date_to, source, la, grade)
         should, must, must_not, restrict, scored = [], [], [], [], []
-        exact_phrases = False
+        checked: list[TermClause] = []  # phrases whoosh cannot match exactly alone
         for clause in parsed.clauses:
             built = self._clause(clause)
             if built is None:
@@ -297,10 +301,19 @@ class Engine:
             if clause.field != "text" and clause.occur != "must_not":
                 restrict.append(whoosh_clause)  # a field narrows the search; it never scores
                 continue
-            if analysed is not None and analysed.is_phrase and clause.field == "text":
-                exact_phrases = True
+            # Positions count stopwords, so a phrase of content words only ("multi-agency",
+            # "staying put") is matched exactly by whoosh; one with a stopword inside or at
+            # an end ("children in care") is checked word for word, on its candidates only.
+            needs_check = (
+                analysed is not None
+                and analysed.is_phrase
+                and clause.field == "text"
+                and any(t.stop for t in analysed.sequence)
+            )
+            if needs_check:
+                checked.append(whoosh_clause)
             if clause.occur == "must_not":
-                if analysed is not None and analysed.is_phrase:
+                if needs_check:
                     scored.append((clause.occur, analysed))  # checked exactly below
                 else:
                     must_not.append(whoosh_clause)
@@ -324,11 +337,8 @@ class Engine:
             ]
         q = build_query(should, must, must_not, restrict)
         ranked = self.store.search(q, filters, k1=k1, b=b)
-        if exact_phrases:
-            rescored = [(self._rescore(self.store.row(d), scored, k1, b), d) for _, d in ranked]
-            ranked = sorted(
-                ((s, d) for s, d in rescored if s is not None), key=lambda x: (-x[0], x[1])
-            )
+        if checked:
+            ranked = self._check_phrases(ranked, checked, scored, filters, k1, b)
         if refine.heading_boost or refine.proximity:
             ranked = self._refine(ranked, query_terms, refine, k1, b)
         total = len(ranked)
@@ -465,6 +475,33 @@ class Engine:
         kind = "phrase" if len(terms) > 1 and name == "text" else "term"
         return TermClause(name, terms, kind, gaps), analysed
 
+    def _check_phrases(
+        self,
+        ranked: list[tuple[float, int]],
+        checked: list[TermClause],
+        scored: list[tuple[str, _Analysed]],
+        filters: frozenset[str] | None,
+        k1: float,
+        b: float,
+    ) -> list[tuple[float, int]]:
+        """Re-score, word for word, only the passages where a checked phrase could stand
+        (whoosh's candidates for it); the others' scores are exact already."""
+        suspects: set[int] = set()
+        for clause in checked:
+            near = build_query(
+                [TermClause(clause.field, clause.terms, "phrase", clause.gaps)], (), ()
+            )
+            suspects.update(d for _, d in self.store.search(near, filters, k1=k1, b=b))
+        kept = []
+        for score, docnum in ranked:
+            if docnum in suspects:
+                exact = self._rescore(self.store.row(docnum), scored, k1, b)
+                if exact is None:
+                    continue
+                score = exact
+            kept.append((score, docnum))
+        return sorted(kept, key=lambda x: (-x[0], x[1]))
+
     def _rescore(
         self, row: PassageRow, clauses: list[tuple[str, _Analysed]], k1: float, b: float
     ) -> float | None:
@@ -473,7 +510,7 @@ class Engine:
         counts = Counter(t.text for t in tokens if not t.stop)
         length = sum(counts.values())
         avgdl = self.store.average_length()
-        n_docs = self.store.passage_count()
+        idf = self._idf()
         score, any_should, has_should = 0.0, False, False
         for occur, analysed in clauses:
             if analysed.clause.field != "text":
@@ -489,8 +526,7 @@ class Engine:
             if matched:
                 any_should |= occur == "should"
                 for term in analysed.terms or _prefix_terms(analysed, counts):
-                    idf = bm25_idf(n_docs, self.store.doc_frequency(term))
-                    score += idf * bm25_term_weight(counts[term], length, avgdl, k1, b)
+                    score += idf(term) * bm25_term_weight(counts[term], length, avgdl, k1, b)
         has_must = any(o == "must" for o, a in clauses if a.clause.field == "text")
         if has_should and not any_should and not has_must:
             return None

@@ -137,7 +137,8 @@ OPTION_VALUES = st.one_of(
 def test_every_query_option_exits_0_1_or_2_with_valid_json(
     seed_index, words, option, value
 ) -> None:
-    args = ["query", words, option, value, "--json", "--index", str(seed_index)]
+    # options first, "--" before the words: any text, even "--" or "-x", is then words
+    args = ["query", f"{option}={value}", "--json", "--index", str(seed_index), "--", words]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code in (0, 1, 2), result.output
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
