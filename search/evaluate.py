@@ -28,7 +28,7 @@ from pathlib import Path
 
 from search.bm25 import K1, B
 from search.engine import PLAIN, Engine
-from search.metrics import evaluate
+from search.metrics import Scores, evaluate
 from search.rerank import Refinements
 
 DEPTH = 1000  # documents retrieved per query (trec_eval's and BEIR's usual depth)
@@ -179,20 +179,8 @@ def evaluate_collection(
             engine.close()
         done = time.perf_counter()
     scores = evaluate(runs, collection.qrels)
-    return EvalReport(
-        collection=collection.name,
-        documents=documents,
-        queries=scores.queries,
-        k1=k1,
-        b=b,
-        refinements=describe(refine),
-        ndcg_at_10=scores.ndcg_at_10,
-        recall_at_100=scores.recall_at_100,
-        mrr_at_10=scores.mrr_at_10,
-        map=scores.map,
-        index_seconds=indexed - started,
-        query_seconds=done - indexed,
-    )
+    timing = (indexed - started, done - indexed)
+    return _report(collection.name, documents, scores, k1, b, refine, timing)
 
 
 def evaluate_judged_file(
@@ -214,9 +202,22 @@ def evaluate_judged_file(
         runs[query] = [h.citation for h in hits]
     done = time.perf_counter()
     scores = evaluate(runs, judged)
+    documents = len(engine.store.documents)
+    return _report(path.name, documents, scores, k1, b, refine, (0.0, done - started))
+
+
+def _report(
+    name: str,
+    documents: int,
+    scores: Scores,
+    k1: float,
+    b: float,
+    refine: Refinements,
+    timing: tuple[float, float],
+) -> EvalReport:
     return EvalReport(
-        collection=path.name,
-        documents=len(engine.store.documents),
+        collection=name,
+        documents=documents,
         queries=scores.queries,
         k1=k1,
         b=b,
@@ -225,8 +226,8 @@ def evaluate_judged_file(
         recall_at_100=scores.recall_at_100,
         mrr_at_10=scores.mrr_at_10,
         map=scores.map,
-        index_seconds=0.0,
-        query_seconds=done - started,
+        index_seconds=timing[0],
+        query_seconds=timing[1],
     )
 
 
