@@ -47,3 +47,5 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) index .pytest_cache .ruff_cache *.egg-info
+bench: $(STAMP)  ## the benchmark against SQLite FTS5, tantivy, bm25s and ripgrep (minutes; not part of make test)
+	$(BIN)/python bench/run.py
