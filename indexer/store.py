@@ -461,9 +461,6 @@ class Store:
     def doc_frequency(self, term: str) -> int:
         return self.searcher.doc_frequency(TEXT_FIELD, term)
 
-    def lexicon_prefix(self, prefix: str) -> list[str]:
-        return [t.decode("utf-8") for t in self.searcher.reader().expand_prefix(TEXT_FIELD, prefix)]
-
 
 def indexed_roots(folder: Path) -> list[str]:
     """The folders an index was built from, read from its manifest alone (so that even an
