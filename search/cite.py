@@ -11,6 +11,13 @@ def human_date(value: str | None) -> str | None:
     return PartialDate(value).human() if value else None
 
 
+def location(passage: Passage) -> str:
+    """Where the passage stands in its file: "page 5", "pages 4-5", or for a text without
+    pages "line 68", "lines 19-21"."""
+    unit, (first, last) = ("page", passage.pages) if passage.pages else ("line", passage.lines)
+    return f"{unit} {first}" if first == last else f"{unit}s {first}-{last}"
+
+
 def reference(passage: Passage) -> str:
     """Publisher, title, date, paragraph: e.g. "Ofsted, Inspection of Camden local authority
     children's services, 21 June 2022, paragraph 27".
@@ -23,13 +30,6 @@ def reference(passage: Passage) -> str:
     parts.append(human_date(passage.date) or "n.d.")
     if passage.paragraph:
         parts.append(f"paragraph {passage.paragraph}")
-    elif passage.pages:
-        first, last = passage.pages
-        parts.append(
-            f"{passage.source}, " + (f"page {first}" if first == last else f"pages {first}-{last}")
-        )
     else:
-        first, last = passage.lines
-        lines = f"line {first}" if first == last else f"lines {first}-{last}"
-        parts.append(f"{passage.source}, {lines}")
+        parts.append(f"{passage.source}, {location(passage)}")
     return ", ".join(parts)

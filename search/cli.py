@@ -352,8 +352,9 @@ def _where(passage: Any) -> str:
     if passage.paragraph:
         parts.append(f"paragraph {passage.paragraph}")
     if passage.pages:
-        first, last = passage.pages
-        parts.append(f"page {first}" if first == last else f"pages {first}-{last}")
+        from search.cite import location
+
+        parts.append(location(passage))
     return ("  " + ", ".join(parts)) if parts else ""
 
 
@@ -403,7 +404,7 @@ def _styler(color: bool) -> Callable[..., str]:
 @index_option
 def show_command(citation: str, around: int, as_json: bool, index_dir: Path) -> None:
     """Show the passage with key CITATION, its metadata and a ready-to-paste reference."""
-    from search.cite import human_date, reference
+    from search.cite import human_date, location, reference
     from search.engine import CitationNotFound
 
     engine = _open_engine(index_dir)
@@ -436,13 +437,7 @@ def show_command(citation: str, around: int, as_json: bool, index_dir: Path) -> 
         echo(f"Overall:   {document.overall_effectiveness}")
     if passage.section:
         echo(f"Section:   {passage.section}")
-    if passage.pages:
-        first, last = passage.pages
-        where = f"page {first}" if first == last else f"pages {first}-{last}"
-    else:
-        first, last = passage.lines
-        where = f"line {first}" if first == last else f"lines {first}-{last}"
-    echo(f"Source:    {passage.source}, {where}")
+    echo(f"Source:    {passage.source}, {location(passage)}")
     echo("")
     for p in before:
         echo(f"  [{p.citation}] {p.text}\n")
