@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from indexer.analysis import analyse
@@ -21,7 +22,7 @@ from indexer.freshness import same_content
 from indexer.metadata import Fact, extract_metadata, load_facts
 from indexer.records import Document
 from indexer.sources import SourceError, SourceFile, find_documents, read_document
-from indexer.store import PassageRow, StoreWriter
+from indexer.store import PassageRow, StoreWriter, Tokens
 
 Facts = dict[str, dict[str, Fact]]
 # Below this many files to read, a process pool costs more than it saves.
@@ -86,11 +87,15 @@ def index_document(
     )
     page_of = content.page_of_line
     stems: dict[str, str] = {}
-    analysed = []
-    for chunk in chunked.chunks:
-        tokens = analyse(chunk.text)
+
+    @cache
+    def tokens_of(text: str) -> Tokens:
+        """Analysed here, in the worker, so that the writer never analyses again."""
+        tokens = analyse(text)
         stems.update((t.surface, t.text) for t in tokens)
-        analysed.append(tuple((t.text, t.position, t.start, t.end) for t in tokens))
+        return tuple((t.text, t.position, t.start, t.end) for t in tokens)
+
+    analysed = [tokens_of(chunk.text) for chunk in chunked.chunks]
     rows = [
         PassageRow(
             citation=f"{source.doc_id}#{n}",
@@ -105,6 +110,7 @@ def index_document(
             page_start=page_of(chunk.line_start),
             page_end=page_of(chunk.line_end),
             tokens=tokens,
+            section_tokens=tokens_of(chunk.section) if chunk.section else (),
         )
         for n, (chunk, tokens) in enumerate(zip(chunked.chunks, analysed, strict=True), start=1)
     ]

@@ -65,13 +65,16 @@ class IndexOutdated(IndexDamaged):
     """The index was built by another version of this tool (it is rebuilt, not read)."""
 
 
+Tokens = tuple[tuple[str, int, int, int], ...]  # (term, position, start, end)
+
+
 class Analysed(str):
     """A passage's text with its tokens already analysed (in a worker process), so that the
     writer does not analyse it a second time. Stored as plain text (`_stored_text`)."""
 
-    tokens: tuple[tuple[str, int, int, int], ...]  # (term, position, start, end)
+    tokens: Tokens
 
-    def __new__(cls, text: str, tokens: tuple[tuple[str, int, int, int], ...]) -> Analysed:
+    def __new__(cls, text: str, tokens: Tokens) -> Analysed:
         value = super().__new__(cls, text)
         value.tokens = tokens
         return value
@@ -159,8 +162,10 @@ class PassageRow:
     length: int
     page_start: int | None = None
     page_end: int | None = None
-    # analysed tokens (term, position, start, end), filled by the indexer, empty when read back
-    tokens: tuple[tuple[str, int, int, int], ...] = ()
+    # analysed tokens of the text and of the section heading, filled by the indexer's
+    # workers so that the writer does not analyse again; empty when read back
+    tokens: Tokens = ()
+    section_tokens: Tokens = ()
 
 
 class ColumnCache:
@@ -537,7 +542,10 @@ class StoreWriter:
                 doc_id=row.doc_id,
                 n=row.n,
                 paragraph=row.paragraph or "",
-                section=row.section or "",
+                section=Analysed(row.section, row.section_tokens)
+                if row.section_tokens
+                else row.section or "",
+                _stored_section=row.section or "",
                 text=Analysed(row.text, row.tokens) if row.tokens else row.text,
                 _stored_text=row.text,
                 length=row.length,
