@@ -18,12 +18,13 @@ import contextlib
 import json
 import os
 import tempfile
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh import analysis, fields, index, query, scoring, searching
+from whoosh import analysis, fields, index, matching, query, scoring, searching
 from whoosh.codec import whoosh3
 from whoosh.filedb.filestore import FileStorage
 
@@ -247,23 +248,40 @@ class TermClause:
     weight: float = 1.0  # a term's score is multiplied by this (a word said twice counts twice)
 
 
+class _Unscored(query.ConstantScoreQuery):
+    """Matches what `child` matches and adds 0 to the score.
+
+    whoosh 2.7's ConstantScoreQuery(q, 0.0) adds 1.0: its ListMatcher tests the constant for
+    truth (`if self._all_weights:`) and falls back to 1.0. Zeros given one by one are kept.
+    """
+
+    def __init__(self, child: query.Query) -> None:
+        super().__init__(child, 0.0)
+
+    def _rewrap(self, child: query.Query) -> query.Query:
+        return self.__class__(child)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        m = self.child.matcher(searcher, context)
+        if isinstance(m, matching.NullMatcherClass):
+            return m
+        ids = array("I", m.all_ids())
+        return matching.ListMatcher(ids, weights=array("f", bytes(4 * len(ids))), term=m.term())
+
+
 def _whoosh_clause(clause: TermClause, scoring_on: bool) -> query.Query:
     if clause.kind == "any":  # any of these exact values (documents)
         alternatives = [query.Term(clause.field, t) for t in clause.terms]
-        return (
-            query.ConstantScoreQuery(query.Or(alternatives), 0.0)
-            if alternatives
-            else query.NullQuery
-        )
+        return _Unscored(query.Or(alternatives)) if alternatives else query.NullQuery
     if clause.kind == "prefix":
         q: query.Query = query.Prefix(clause.field, clause.terms[0])
-        return q if scoring_on and clause.field == TEXT_FIELD else query.ConstantScoreQuery(q, 0.0)
+        return q if scoring_on and clause.field == TEXT_FIELD else _Unscored(q)
     terms = [query.Term(clause.field, t, boost=clause.weight) for t in clause.terms]
     if clause.kind == "phrase" and len(terms) > 1:
         # Candidates: the words within the widest gap; exact order and gaps are checked by the
         # engine. The phrase scores as the sum of its words.
         near = query.Phrase(clause.field, list(clause.terms), slop=max(clause.gaps or (1,)))
-        return query.And([query.ConstantScoreQuery(near, 0.0), *terms])
+        return query.And([_Unscored(near), *terms])
     if len(terms) == 1:
         return terms[0]
     return query.And(terms)
@@ -275,8 +293,11 @@ def build_query(
     must_not: Sequence[TermClause],
     restrict: Sequence[TermClause] = (),
 ) -> query.Query:
-    """OR of `should`, AND of `must`, minus `must_not` (Lucene's boolean model), within
-    `restrict` (metadata clauses: they narrow, they do not score)."""
+    """OR of `should`, AND of `must` (Lucene's boolean model), within `restrict` (metadata
+    clauses: they narrow, they do not score). `must_not` is left to `Store.search`'s
+    `exclude`: whoosh 2.7's AndNot let through a passage holding the excluded word
+    ("care -children" returned Dorset 2021's judgement table, which says "children")."""
+    del must_not
     positive: query.Query | None = None
     if should:
         positive = query.Or([_whoosh_clause(c, True) for c in should])
@@ -284,12 +305,10 @@ def build_query(
         required = query.And([_whoosh_clause(c, True) for c in must])
         positive = query.AndMaybe(required, positive) if positive is not None else required
     if restrict:
-        limits = [query.ConstantScoreQuery(_whoosh_clause(c, False), 0.0) for c in restrict]
+        limits = [_Unscored(_whoosh_clause(c, False)) for c in restrict]
         positive = query.And([positive, *limits] if positive is not None else limits)
     if positive is None:
         raise ValueError("a query needs at least one positive clause")
-    if must_not:
-        positive = query.AndNot(positive, query.Or([_whoosh_clause(c, False) for c in must_not]))
     return positive
 
 
@@ -362,6 +381,8 @@ class Store:
         self.generation: Path | None = None
         self._count: int | None = None
         self._average: float | None = None
+        self._lengths: Any = None
+        self._live: Any = False  # not looked at yet
 
     # reading ---------------------------------------------------------------------------------
 
@@ -432,14 +453,25 @@ class Store:
         return self._average
 
     def search(
-        self, q: query.Query, doc_ids: frozenset[str] | None, *, k1: float, b: float
+        self,
+        q: query.Query,
+        doc_ids: frozenset[str] | None,
+        *,
+        k1: float,
+        b: float,
+        exclude: Sequence[TermClause] = (),
     ) -> list[tuple[float, int]]:
-        """Every matching passage as (score, docnum), best first; ties in index order."""
+        """Every matching passage as (score, docnum), best first; ties in index order.
+        Passages that match any clause of `exclude` are left out."""
         weighting = ExactBM25(k1, b, self.average_length(), self.passage_count(), self._columns)
         searcher = searching.Searcher(
             self.searcher.reader(), weighting=weighting, closereader=False
         )
-        results = searcher.search(q, limit=None, filter=_filter_query(doc_ids))
+        mask = None
+        if exclude:
+            unwanted = query.Or([_whoosh_clause(c, False) for c in exclude])
+            mask = set(self.searcher.docs_for_query(unwanted))
+        results = searcher.search(q, limit=None, filter=_filter_query(doc_ids), mask=mask)
         return sorted(results.top_n, key=lambda hit: (-hit[0], hit[1]))
 
     def doc_id_of(self, docnum: int) -> str:
@@ -465,6 +497,135 @@ class Store:
 
     def doc_frequency(self, term: str) -> int:
         return self.searcher.doc_frequency(TEXT_FIELD, term)
+
+    # arrays for the vectorised scorer (search.vector) ---------------------------------------
+
+    def postings(self, term: str, field: str = TEXT_FIELD) -> tuple[Any, Any]:
+        """Every passage holding `term`, as numpy arrays: docnums (ascending) and term counts.
+
+        Read block by block from whoosh's postings file, without its per-posting matcher: the
+        ids and counts of a block are decoded in one go (whoosh 2.7's W3 codec; tested in
+        tests/test_vector.py against whoosh's own matcher)."""
+        import numpy as np
+
+        docnums, counts = [], []
+        for _segment, offset, matcher in self._leaf_matchers(field, term):
+            if isinstance(matcher, whoosh3.W3LeafMatcher):
+                while not matcher._atend:
+                    matcher._read_data()
+                    deltas = np.asarray(matcher._data[0], dtype=np.int64)
+                    docnums.append((deltas if matcher._byteids else np.cumsum(deltas)) + offset)
+                    matcher._read_weights()
+                    counts.append(np.asarray(matcher._weights, dtype=np.float64))
+                    matcher._next_block()
+            else:  # a short list kept inline in the term info
+                ids, weights = [], []
+                while matcher.is_active():
+                    ids.append(matcher.id())
+                    weights.append(matcher.weight())
+                    matcher.next()
+                docnums.append(np.asarray(ids, dtype=np.int64) + offset)
+                counts.append(np.asarray(weights, dtype=np.float64))
+        if not docnums:
+            return np.zeros(0, np.int64), np.zeros(0, np.float64)
+        ids_all, counts_all = np.concatenate(docnums), np.concatenate(counts)
+        live = self.live_mask()
+        if live is not None:
+            keep = live[ids_all]
+            ids_all, counts_all = ids_all[keep], counts_all[keep]
+        return ids_all, counts_all
+
+    def positions(self, term: str, wanted: Any, field: str = TEXT_FIELD) -> dict[int, list[int]]:
+        """Token positions of `term` in the passages `wanted` (sorted docnums) that hold it."""
+        found: dict[int, list[int]] = {}
+        for segment, offset, matcher in self._leaf_matchers(field, term):
+            local = wanted[(wanted >= offset) & (wanted < offset + segment.doc_count_all())]
+            if not len(local):
+                continue
+            local = set((local - offset).tolist())
+            decode = matcher.format.decode_positions
+            if isinstance(matcher, whoosh3.W3LeafMatcher):
+                first = min(local)
+                for ids, _, values in _blocks(matcher, values=True, skip_below=first):
+                    for i, docnum in enumerate(ids):
+                        if docnum in local:
+                            found[docnum + offset] = decode(values[i])
+            else:
+                while matcher.is_active():
+                    if matcher.id() in local:
+                        found[matcher.id() + offset] = decode(matcher.value())
+                    matcher.next()
+        return found
+
+    def _leaf_matchers(self, field: str, term: str) -> Iterator[tuple[Any, int, Any]]:
+        reader = self.searcher.reader()
+        for segment, offset in reader.leaf_readers():
+            if (field, term) in segment:
+                yield segment, offset, segment.postings(field, term)
+
+    def lengths(self) -> Any:
+        """Every passage's exact analysed length, by docnum (a numpy array, read once)."""
+        if self._lengths is None:
+            import numpy as np
+
+            reader = self.searcher.reader()
+            parts = [
+                np.asarray(list(self._columns.get(segment, "length")), dtype=np.float64)
+                for segment, _ in reader.leaf_readers()
+            ]
+            self._lengths = np.concatenate(parts) if parts else np.zeros(0, np.float64)
+        return self._lengths
+
+    def live_mask(self) -> Any:
+        """False for deleted passages still in a segment (None: there are none)."""
+        if self._live is False:
+            import numpy as np
+
+            reader = self.searcher.reader()
+            self._live = None
+            if reader.has_deletions():
+                live = np.ones(reader.doc_count_all(), dtype=bool)
+                for segment, offset in reader.leaf_readers():
+                    for docnum in segment.deleted_docs():
+                        live[docnum + offset] = False
+                self._live = live
+        return self._live
+
+    def passage_docnums(self, doc_ids: Iterable[str]) -> Any:
+        """The docnums of every passage of these documents (a sorted numpy array)."""
+        import numpy as np
+
+        parts = [self.postings(doc_id, "doc_id")[0] for doc_id in doc_ids]
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+
+    def matching_docnums(self, q: query.Query) -> Any:
+        """Docnums of the passages a (non-scoring) whoosh query matches: field clauses."""
+        import numpy as np
+
+        found = sorted(self.searcher.docs_for_query(q))
+        return np.asarray(found, dtype=np.int64)
+
+    def text_terms_with_prefix(self, prefix: str) -> list[str]:
+        return [
+            t.decode("utf-8") if isinstance(t, bytes) else t
+            for t in self.searcher.reader().expand_prefix(TEXT_FIELD, prefix)
+        ]
+
+
+def _blocks(
+    matcher: Any, *, values: bool, skip_below: int = 0
+) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence[bytes] | None]]:
+    """A W3 postings list block by block: (ids, weights, encoded values or None)."""
+    while not matcher._atend:
+        if matcher._maxid < skip_below:
+            matcher._next_block()
+            continue
+        matcher._read_ids()
+        matcher._read_weights()
+        if values:
+            matcher._read_values()
+        yield matcher._ids, matcher._weights, matcher._values if values else None
+        matcher._next_block()
 
 
 def indexed_roots(folder: Path) -> list[str]:

@@ -15,6 +15,7 @@ stores |d| lossily in a byte; we do neither, so scores equal bm25s's "lucene" me
 from __future__ import annotations
 
 import math
+from typing import Any
 
 K1 = 1.2
 B = 0.75
@@ -32,6 +33,12 @@ def bm25_term_weight(
     if tf <= 0:
         return 0.0
     norm = 1.0 - b + b * (length / avg_length if avg_length else 0.0)
+    return tf * (k1 + 1.0) / (tf + k1 * norm)
+
+
+def bm25_term_weights(tf: Any, length: Any, avg_length: float, k1: float = K1, b: float = B) -> Any:
+    """`bm25_term_weight` for whole arrays at once (numpy: every tf > 0, as postings are)."""
+    norm = 1.0 - b + b * (length / avg_length if avg_length else 0.0 * length)
     return tf * (k1 + 1.0) / (tf + k1 * norm)
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import itertools
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from indexer.analysis import Token, analyse, normalise_word, stem_word, terms, use_stem_table
 from indexer.dates import DateError, PartialDate, parse_iso
@@ -48,6 +50,11 @@ __all__ = [
 
 
 PLAIN = Refinements()
+
+# Postings a query must read before numpy's arrays pay off: whoosh's matcher takes ~4 µs a
+# posting, the array path ~0.7 µs plus numpy's import (~60 ms) the first time in a process.
+VECTOR_MIN_POSTINGS = 2_000
+VECTOR_MIN_POSTINGS_COLD = 20_000
 
 
 class QueryError(ValueError):
@@ -110,20 +117,24 @@ def parse_year_range(value: str) -> tuple[int, int]:
 class Engine:
     """An open index, ready for queries."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, vector: bool | None = None) -> None:
         self.store = store
+        # None: score through numpy arrays when a query reads many postings (search.vector),
+        # else through whoosh's matcher; True/False: always one way (tests compare the two)
+        self.vector = vector
         self._idf_cache: Callable[[str], float] | None = None
+        self._scorers: dict[tuple[float, float], Any] = {}
 
     @classmethod
-    def open(cls, index_dir: Path) -> Engine:
-        """Open the index in `index_dir`.
+    def open(cls, index_dir: Path, *, vector: bool | None = None) -> Engine:
+        """Open the index in `index_dir` (`vector`: see `Engine.__init__`).
 
         Raises IndexMissing if there is none, IndexDamaged if it cannot be read.
         """
         store = Store.open(index_dir)
         # query words are stemmed from the corpus's own table: no stemmer import for them
         use_stem_table(store.generation / STEMS if store.generation else None)
-        return cls(store)
+        return cls(store, vector=vector)
 
     def close(self) -> None:
         self.store.close()
@@ -205,7 +216,7 @@ class Engine:
         if refine.rm3:
             weights = self._rm3(weights, refine, k1, b)
         clauses = [TermClause("text", (t,), "term", weight=w) for t, w in weights.items()]
-        ranked = self.store.search(build_query(clauses, (), ()), None, k1=k1, b=b)
+        _, ranked = self._rank(clauses, [], [], [], None, k1, b)
         if refine.heading_boost or refine.proximity:
             ranked = self._refine(ranked, list(weights), refine, k1, b)
         best: dict[str, float] = {}
@@ -234,7 +245,7 @@ class Engine:
     ) -> dict[str, float]:
         """The query expanded by RM3 feedback from its own best passages (search.rerank)."""
         clauses = [TermClause("text", (t,), "term", weight=w) for t, w in weights.items()]
-        first = self.store.search(build_query(clauses, (), ()), None, k1=k1, b=b)
+        _, first = self._rank(clauses, [], [], [], None, k1, b, limit=refine.fb_docs)
         feedback = [
             (score, terms(self.store.row(docnum).text)) for score, docnum in first[: refine.fb_docs]
         ]
@@ -292,7 +303,7 @@ class Engine:
         parsed = parse_query(text)
         filters = self._filters(year, date_from, date_to, source, la, grade)
         should, must, must_not, restrict, scored = [], [], [], [], []
-        checked: list[TermClause] = []  # phrases whoosh cannot match exactly alone
+        checked: dict[TermClause, _Analysed] = {}  # phrases whoosh cannot match exactly alone
         for clause in parsed.clauses:
             built = self._clause(clause)
             if built is None:
@@ -311,12 +322,11 @@ class Engine:
                 and any(t.stop for t in analysed.sequence)
             )
             if needs_check:
-                checked.append(whoosh_clause)
+                checked[whoosh_clause] = analysed
             if clause.occur == "must_not":
+                must_not.append(whoosh_clause)
                 if needs_check:
                     scored.append((clause.occur, analysed))  # checked exactly below
-                else:
-                    must_not.append(whoosh_clause)
                 continue
             (must if clause.occur == "must" else should).append(whoosh_clause)
             if analysed is not None:
@@ -335,13 +345,21 @@ class Engine:
                 for t, w in weights.items()
                 if t not in query_terms
             ]
-        q = build_query(should, must, must_not, restrict)
-        ranked = self.store.search(q, filters, k1=k1, b=b)
-        if checked:
-            ranked = self._check_phrases(ranked, checked, scored, filters, k1, b)
-        if refine.heading_boost or refine.proximity:
+        refining = refine.heading_boost or refine.proximity
+        total, ranked = self._rank(
+            should,
+            must,
+            must_not,
+            restrict,
+            filters,
+            k1,
+            b,
+            checked=checked,
+            scored=scored,
+            limit=None if refining else limit,
+        )
+        if refining:
             ranked = self._refine(ranked, query_terms, refine, k1, b)
-        total = len(ranked)
         chosen = ranked[:limit] if limit else ranked
         top = [(score, self.store.row(docnum)) for score, docnum in chosen]
         positive = [a for occur, a in scored if occur != "must_not" and a.clause.field == "text"]
@@ -357,6 +375,64 @@ class Engine:
                 )
             )
         return SearchResult(query=text, total=total, results=hits)
+
+    def _rank(
+        self,
+        should: list[TermClause],
+        must: list[TermClause],
+        must_not: list[TermClause],
+        restrict: list[TermClause],
+        filters: frozenset[str] | None,
+        k1: float,
+        b: float,
+        *,
+        checked: dict[TermClause, _Analysed] | None = None,
+        scored: list[tuple[str, _Analysed]] | None = None,
+        limit: int | None = None,
+    ) -> tuple[int, list[tuple[float, int]]]:
+        """(how many passages match, the first `limit` as (score, docnum), best first).
+
+        Two ways to the same ranking: numpy arrays over whole postings lists (search.vector)
+        when the query reads many postings, whoosh's matcher otherwise (it needs no numpy
+        import, ~60 ms, which a small query on a small index should not pay)."""
+        checked = checked or {}
+        if self._use_vector(should + must + must_not):
+            from search import vector
+
+            scorer = self._scorers.get((k1, b))
+            if scorer is None:
+                scorer = self._scorers[(k1, b)] = vector.VectorScorer(self.store, k1, b)
+            verify = {c: self._verifier(a) for c, a in checked.items()}
+            scores, docnums = scorer.rank(should, must, must_not, restrict, filters, verify)
+            return len(docnums), vector.as_pairs(scores, docnums, limit)
+        unchecked_not = [c for c in must_not if c not in checked]
+        ranked = self.store.search(
+            build_query(should, must, [], restrict), filters, k1=k1, b=b, exclude=unchecked_not
+        )
+        if checked:
+            ranked = self._check_phrases(ranked, list(checked), scored or [], filters, k1, b)
+        return len(ranked), ranked[:limit] if limit else ranked
+
+    def _use_vector(self, clauses: list[TermClause]) -> bool:
+        if self.vector is not None:
+            return self.vector
+        enough = VECTOR_MIN_POSTINGS if "numpy" in sys.modules else VECTOR_MIN_POSTINGS_COLD
+        total = 0
+        for clause in clauses:
+            if clause.field == "text" and clause.kind == "prefix":
+                return True  # a prefix may stand for thousands of words
+            if clause.field == "text":
+                total += sum(self.store.doc_frequency(t) for t in clause.terms)
+        return total >= enough
+
+    def _verifier(self, analysed: _Analysed) -> Callable[[int], bool]:
+        """Does the passage hold the phrase word for word (its stopwords too)?"""
+
+        def verify(docnum: int) -> bool:
+            text = self.store.row(docnum).text
+            return bool(phrase_spans(analysed.sequence, analyse(text, keep_stopwords=True)))
+
+        return verify
 
     def _filters(
         self,
