@@ -483,6 +483,10 @@ class Store:
         reader = self.searcher.reader()
         return _row(reader.stored_fields(docnum), self._columns.get(reader, "length")[docnum])
 
+    def text(self, docnum: int) -> str:
+        """Just the passage's text."""
+        return self.searcher.reader().stored_fields(docnum)["text"]
+
     def get(self, citation: str) -> PassageRow | None:
         stored = self.searcher.document(citation=citation)
         return _row(stored) if stored else None

@@ -33,7 +33,7 @@ from indexer.store import (
     build_query,
 )
 from search.bm25 import K1, B, bm25_idf, bm25_term_weight
-from search.highlight import find_matches, phrase_spans
+from search.highlight import find_matches, phrase_at, phrase_spans
 from search.query import Clause, parse_query
 from search.rerank import Refinements, heading_bonus, mixed_counts, proximity_bonus, rm3_weights
 
@@ -425,12 +425,14 @@ class Engine:
                 total += sum(self.store.doc_frequency(t) for t in clause.terms)
         return total >= enough
 
-    def _verifier(self, analysed: _Analysed) -> Callable[[int], bool]:
-        """Does the passage hold the phrase word for word (its stopwords too)?"""
+    def _verifier(self, analysed: _Analysed) -> Callable[[int, set[int]], bool]:
+        """Does the passage hold the phrase word for word (its stopwords too), given where
+        the index puts its first content word?"""
+        lead = next(i for i, t in enumerate(analysed.sequence) if not t.stop)
 
-        def verify(docnum: int) -> bool:
-            text = self.store.row(docnum).text
-            return bool(phrase_spans(analysed.sequence, analyse(text, keep_stopwords=True)))
+        def verify(docnum: int, starts: set[int]) -> bool:
+            text = self.store.text(docnum)
+            return phrase_at(analysed.sequence, text, sorted(p - lead for p in starts))
 
         return verify
 

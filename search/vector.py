@@ -27,7 +27,8 @@ import numpy as np
 from indexer.store import TEXT_FIELD, Store, TermClause, build_query
 from search.bm25 import bm25_idf, bm25_term_weights
 
-Verifier = Callable[[int], bool]
+# (docnum, token positions where the phrase would start) -> does it stand there word for word?
+Verifier = Callable[[int, set[int]], bool]
 
 
 class VectorScorer:
@@ -101,10 +102,20 @@ class VectorScorer:
             )
             scores = scores[mine] + other_scores[theirs]
         if clause.kind == "phrase" and len(clause.terms) > 1:
-            keep = self._in_order(clause, docnums)
+            starts = self._in_order(clause, docnums)
+            keep = np.fromiter(
+                (bool(s) and (verify is None or verify(d, s)) for d, s in starts.items()),
+                dtype=bool,
+                count=len(starts),
+            )
             docnums, scores = docnums[keep], scores[keep]
-        if verify is not None:
-            keep = np.fromiter((verify(int(d)) for d in docnums), dtype=bool, count=len(docnums))
+        elif verify is not None:  # one content word with stopwords around it ("the care")
+            positions = self.store.positions(clause.terms[0], docnums)
+            keep = np.fromiter(
+                (verify(d, set(positions.get(d, ()))) for d in docnums.tolist()),
+                dtype=bool,
+                count=len(docnums),
+            )
             docnums, scores = docnums[keep], scores[keep]
         return docnums, scores
 
@@ -125,21 +136,22 @@ class VectorScorer:
         docnums = np.flatnonzero(hits)
         return docnums, scores[docnums]
 
-    def _in_order(self, clause: TermClause, docnums: np.ndarray) -> np.ndarray:
-        """Which of `docnums` hold the clause's words at exactly the clause's gaps."""
+    def _in_order(self, clause: TermClause, docnums: np.ndarray) -> dict[int, set[int]]:
+        """For each of `docnums` (in order), the positions of the clause's first word where
+        the others follow at exactly the clause's gaps (empty: nowhere)."""
         positions = [self.store.positions(t, docnums) for t in clause.terms]
         offsets = [0]
         for gap in clause.gaps or (1,) * (len(clause.terms) - 1):
             offsets.append(offsets[-1] + gap)
-        keep = np.zeros(len(docnums), dtype=bool)
-        for i, docnum in enumerate(docnums.tolist()):
+        found: dict[int, set[int]] = {}
+        for docnum in docnums.tolist():
             starts = set(positions[0].get(docnum, ()))
             for where, offset in zip(positions[1:], offsets[1:], strict=True):
                 starts &= {p - offset for p in where.get(docnum, ())}
                 if not starts:
                     break
-            keep[i] = bool(starts)
-        return keep
+            found[docnum] = starts
+        return found
 
     # metadata clauses --------------------------------------------------------------------------
 
