@@ -78,3 +78,13 @@ def test_a_query_of_corpus_words_does_not_import_the_stemmer(seed_index) -> None
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_fold_maps_every_table_character_one_for_one() -> None:
+    from indexer.analysis import _FOLD_TABLE, fold
+
+    for code, replacement in _FOLD_TABLE.items():
+        text = f"a{chr(code)}b é{chr(code)}"
+        assert fold(text) == f"a{replacement}b é{replacement}"
+        assert len(fold(text)) == len(text)
+    assert fold("plain ascii") == "plain ascii"
