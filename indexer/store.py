@@ -52,6 +52,7 @@ MANIFEST = "documents.json"
 STEMS = "stems.tsv"  # every word of the corpus with its stem (indexer.analysis.StemTable)
 FORMAT_VERSION = 3
 INDEX_NAME = "passages"
+POSTINGS_CACHE_BYTES = 256 << 20  # decoded postings kept by an open store (Store.postings)
 
 
 class IndexMissing(FileNotFoundError):
@@ -383,6 +384,8 @@ class Store:
         self._average: float | None = None
         self._lengths: Any = None
         self._live: Any = False  # not looked at yet
+        self._postings: dict[tuple[str, str], tuple[Any, Any]] = {}  # LRU: see postings()
+        self._postings_bytes = 0
 
     # reading ---------------------------------------------------------------------------------
 
@@ -509,7 +512,23 @@ class Store:
 
         Read block by block from whoosh's postings file, without its per-posting matcher: the
         ids and counts of a block are decoded in one go (whoosh 2.7's W3 codec; tested in
-        tests/test_vector.py against whoosh's own matcher)."""
+        tests/test_vector.py against whoosh's own matcher). Decoding still costs ~0.7 µs a
+        posting (whoosh pickles each block with its positions), so the arrays are kept for
+        the next query, up to POSTINGS_CACHE_BYTES: the long lists, the costly ones, are the
+        common words that come back query after query. The index does not change under an
+        open store, so nothing kept goes stale."""
+        key = (field, term)
+        kept = self._postings.pop(key, None)
+        if kept is None:
+            kept = self._read_postings(field, term)
+            self._postings_bytes += kept[0].nbytes + kept[1].nbytes
+            while self._postings_bytes > POSTINGS_CACHE_BYTES and self._postings:
+                old_docnums, old_counts = self._postings.pop(next(iter(self._postings)))
+                self._postings_bytes -= old_docnums.nbytes + old_counts.nbytes
+        self._postings[key] = kept  # most recently used last
+        return kept
+
+    def _read_postings(self, field: str, term: str) -> tuple[Any, Any]:
         import numpy as np
 
         docnums, counts = [], []
@@ -537,6 +556,8 @@ class Store:
         if live is not None:
             keep = live[ids_all]
             ids_all, counts_all = ids_all[keep], counts_all[keep]
+        ids_all.setflags(write=False)  # shared by every query that reads the term
+        counts_all.setflags(write=False)
         return ids_all, counts_all
 
     def positions(self, term: str, wanted: Any, field: str = TEXT_FIELD) -> dict[int, list[int]]:
@@ -578,6 +599,7 @@ class Store:
                 for segment, _ in reader.leaf_readers()
             ]
             self._lengths = np.concatenate(parts) if parts else np.zeros(0, np.float64)
+            self._lengths.setflags(write=False)
         return self._lengths
 
     def live_mask(self) -> Any:

@@ -51,9 +51,9 @@ __all__ = [
 
 PLAIN = Refinements()
 
-# Postings a query must read before numpy's arrays pay off: whoosh's matcher takes ~4 µs a
-# posting, the array path ~0.7 µs plus numpy's import (~60 ms) the first time in a process.
-VECTOR_MIN_POSTINGS = 2_000
+# Passages a query must touch before numpy's arrays pay for numpy's import (~60 ms, once in
+# a process): whoosh's matcher takes ~4 µs a posting, the arrays ~0.7 µs, or nothing once
+# kept. Once numpy is imported the arrays are faster at every size.
 VECTOR_MIN_POSTINGS_COLD = 20_000
 
 
@@ -396,7 +396,7 @@ class Engine:
         when the query reads many postings, whoosh's matcher otherwise (it needs no numpy
         import, ~60 ms, which a small query on a small index should not pay)."""
         checked = checked or {}
-        if self._use_vector(should + must + must_not):
+        if self._use_vector(should + must + must_not, bool(restrict) or filters is not None):
             from search import vector
 
             scorer = self._scorers.get((k1, b))
@@ -413,17 +413,19 @@ class Engine:
             ranked = self._check_phrases(ranked, list(checked), scored or [], filters, k1, b)
         return len(ranked), ranked[:limit] if limit else ranked
 
-    def _use_vector(self, clauses: list[TermClause]) -> bool:
+    def _use_vector(self, clauses: list[TermClause], filtered: bool) -> bool:
         if self.vector is not None:
             return self.vector
-        enough = VECTOR_MIN_POSTINGS if "numpy" in sys.modules else VECTOR_MIN_POSTINGS_COLD
-        total = 0
+        if "numpy" in sys.modules:
+            return True
+        # whoosh applies a filter by listing every passage it allows
+        total = self.store.passage_count() if filtered else 0
         for clause in clauses:
             if clause.field == "text" and clause.kind == "prefix":
                 return True  # a prefix may stand for thousands of words
             if clause.field == "text":
                 total += sum(self.store.doc_frequency(t) for t in clause.terms)
-        return total >= enough
+        return total >= VECTOR_MIN_POSTINGS_COLD
 
     def _verifier(self, analysed: _Analysed) -> Callable[[int, set[int]], bool]:
         """Does the passage hold the phrase word for word (its stopwords too), given where

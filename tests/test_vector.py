@@ -157,3 +157,22 @@ def test_postings_across_blocks_and_segments(tmp_path: Path) -> None:
         expected = _whoosh_postings(reader, word)
         assert list(zip(docnums.tolist(), counts.tolist(), strict=True)) == expected
     assert len(store.postings("care")[0]) == 500
+
+
+def test_kept_postings_are_read_only_and_a_small_cache_changes_nothing(
+    seed_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = Engine.open(seed_index, vector=True)
+    docnums, _counts = engine.store.postings("care")
+    with pytest.raises(ValueError):
+        docnums[0] = 7  # a query must not change what the next one reads
+    assert engine.store.postings("care")[0] is docnums  # kept, not read again
+    expected = [(h.citation, h.score) for h in engine.search("care leavers children").results]
+    import indexer.store
+
+    monkeypatch.setattr(indexer.store, "POSTINGS_CACHE_BYTES", 1)  # every read evicts
+    small = Engine.open(seed_index, vector=True)
+    for _ in range(2):
+        got = [(h.citation, h.score) for h in small.search("care leavers children").results]
+        assert got == expected
+    assert len(small.store._postings) == 1
