@@ -17,7 +17,6 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from pathlib import Path
 
 # One character in, one character out: offsets into the folded text equal offsets into the original.
@@ -112,7 +111,8 @@ def lowercase(tokens: Iterable[Token]) -> Iterator[Token]:
 @cache
 def stopwords() -> frozenset[str]:
     """Lucene's English stop set (the one Pyserini and bm25s use), shipped in the repo."""
-    words = resources.files("indexer").joinpath("stopwords_en.txt").read_text("utf-8")
+    # beside this module (package data); importlib.resources would cost 4 ms to import
+    words = Path(__file__).with_name("stopwords_en.txt").read_text("utf-8")
     return frozenset(w.strip() for w in words.splitlines() if w.strip())
 
 
