@@ -38,6 +38,7 @@ writes RESULTS.md; `queries.txt` is the query set.
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import importlib.metadata
 import importlib.util
@@ -211,6 +212,9 @@ def snapshot(work: Path, worktree: bool) -> str:
             ignore = shutil.ignore_patterns("__pycache__")
             shutil.copytree(ROOT / package, src / package, ignore=ignore)
         described = f"`indexer/` and `search/` as in the working tree (HEAD `{head or '?'}`)"
+    # bytecode, as an installed program has: without it (PYTHONDONTWRITEBYTECODE, or a
+    # read-only copy) every cold process compiles every module again, ~25 ms of 140
+    compileall.compile_dir(str(src), quiet=1)
     CHILDREN.src, CHILDREN.cwd = src, work
     sys.path.insert(0, str(src))
     return described
@@ -518,9 +522,15 @@ class Latency:
     runs_per_query: dict[int, int]
     hits: dict[int, int]
     rss_mb: float
+    # each query's first run: the engine warm, the query new to it (our kept postings and
+    # any peer's caches hold only what earlier queries read)
+    first_ms: dict[int, float] = field(default_factory=dict)
 
-    def stats(self, chosen: Sequence[int]) -> tuple[float, float, int] | None:
-        values = [self.per_query_ms[i] for i in chosen if i in self.per_query_ms]
+    def stats(
+        self, chosen: Sequence[int], *, first: bool = False
+    ) -> tuple[float, float, int] | None:
+        source = self.first_ms if first else self.per_query_ms
+        values = [source[i] for i in chosen if i in source]
         if not values:
             return None
         return percentile(values, 50), percentile(values, 95), len(values)
@@ -537,6 +547,7 @@ def warm_queries(engine: str, index: str, corpus: str, runs: int, slow_s: float)
         runs=runs,
         open_s=data["open_s"],
         per_query_ms={i: statistics.median(t) for i, t in times.items()},
+        first_ms={i: t[0] for i, t in times.items() if t},
         runs_per_query={i: len(t) for i, t in times.items()},
         hits={int(i): h for i, h in data["hits"].items()},
         rss_mb=m.peak_rss_mb,
@@ -686,32 +697,21 @@ def cold_runs(commands: list[tuple[str, str, list[str]]], runs: int, warmup: int
 # --- profiles -----------------------------------------------------------------------------------
 
 # py-spy categories: regexes on frames, joined by " > " (called below) or " >> " (called
-# directly); see profiles._chain. The query's own search is Store.search called by
-# Engine.search itself; the phrase check (Engine._check_phrases, or _rescore before d7b569c)
-# runs a second search of its own.
-_SEARCH = r"^Engine\.search \( >> ^Store\.search \("
-_CHECK = r"^Engine\.(_check_phrases|_rescore) \("
+# directly); see profiles._chain. Engine._rank ranks every match: through numpy arrays
+# (VectorScorer, search/vector.py) or, for small queries before numpy is imported, whoosh's
+# matcher (Store.search).
+_RANK = r"^Engine\._rank \("
 QUERY_CATEGORIES = [
-    ("the query's whoosh search, every match (Store.search)", _SEARCH),
+    ("ranking every match (Engine._rank)", _RANK),
     (
-        "  building matchers (Collector.set_subsearcher)",
-        f"{_SEARCH} > ^Collector\\.set_subsearcher",
+        "  decoding postings from whoosh's blocks (Store._read_postings)",
+        r"^Store\._read_postings \(",
     ),
-    ("  the year filter's passage set (FilterCollector.prepare)", f"{_SEARCH} > ^FilterCollector"),
-    (
-        "  whoosh's collector loop (Collector.collect_matches)",
-        f"{_SEARCH} > ^\\w*Collector\\.collect_m",
-    ),
-    ("  our per-posting BM25 scorer (_ExactBM25Scorer.score)", f"{_SEARCH} > ^_ExactBM25Scorer"),
-    ("  sorting every match (sorted in Store.search)", f"{_SEARCH} > ^<lambda> \\(indexer/store"),
-    ("phrase check (Engine._check_phrases)", _CHECK),
-    (
-        "  whoosh search for the phrase's candidates (Store.search)",
-        f"{_CHECK} > ^Store\\.search \\(",
-    ),
-    ("  loading each candidate's stored passage (Store.row)", f"{_CHECK} > ^Store\\.row \\("),
-    ("  re-analysing each candidate's text (analyse)", f"{_CHECK} > ^analyse \\("),
-    ("  matching the phrase word for word (phrase_spans)", f"{_CHECK} > ^phrase_spans \\("),
+    ("  the filter's passages (Store.passage_docnums)", r"^Store\.passage_docnums \("),
+    ("  phrase: positions of its words (Store.positions)", r"^Store\.positions \("),
+    ("  phrase: each candidate's text (Store.text)", r"^Store\.text \("),
+    ("  phrase: stopwords checked where the index puts it (phrase_at)", r"^phrase_at \("),
+    ("  whoosh's matcher, small queries (Store.search)", r"^Store\.search \("),
     (
         "loading the top 10's stored passages (Store.row)",
         r"^Engine\.search(\.<locals>\.<listcomp>)? \( >> ^Store\.row \(",
