@@ -212,19 +212,20 @@ def analyse(text: str, *, keep_stopwords: bool = False) -> list[Token]:
     return [t for t in tokens if keep_stopwords or not t.stop]
 
 
-def split_only(text: str) -> list[str]:
-    """The tokenizer's words in order, nothing else: word i is the token at position i."""
-    return _WORD.findall(fold(text))
+@lru_cache(maxsize=1 << 16)
+def token_id(text: str) -> bytes:
+    """An analysed word's 8-byte fingerprint (BLAKE2b). The index keeps, per passage, the
+    fingerprints of all its words in order, stopwords too (`sequence_of`), so a phrase is
+    matched word for word by comparing bytes; two different words share a fingerprint with
+    probability 2^-64."""
+    import hashlib  # ~2.5 ms; only phrases and indexing need it
+
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
 
 
-def analyse_words(words: Iterable[str]) -> list[Token]:
-    """The chain's filters over words already split (stopwords kept; no character offsets).
-    Each filter looks at one token at a time, so a few words give what the whole text gives
-    for them."""
-    tokens: Iterable[Token] = (Token(w, i, 0, 0) for i, w in enumerate(words))
-    for step in FILTERS:
-        tokens = step(tokens)
-    return list(tokens)
+def sequence_of(tokens: Iterable[Token]) -> bytes:
+    """The fingerprints of these tokens in order (stopwords must be among them)."""
+    return b"".join(token_id(t.text) for t in tokens)
 
 
 def terms(text: str) -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from indexer.analysis import analyse
+from indexer.analysis import analyse, sequence_of
 from indexer.chunk import chunk_paragraphs
 from indexer.clean import clean_lines
 from indexer.freshness import same_content
@@ -89,11 +89,13 @@ def index_document(
     stems: dict[str, str] = {}
 
     @cache
-    def tokens_of(text: str) -> Tokens:
-        """Analysed here, in the worker, so that the writer never analyses again."""
-        tokens = analyse(text)
+    def tokens_of(text: str) -> tuple[Tokens, bytes]:
+        """Analysed here, in the worker, so that the writer never analyses again: the indexed
+        words, and the fingerprints of every word in order (stopwords too) for phrases."""
+        every = analyse(text, keep_stopwords=True)
+        tokens = [t for t in every if not t.stop]
         stems.update((t.surface, t.text) for t in tokens)
-        return tuple((t.text, t.position, t.start, t.end) for t in tokens)
+        return tuple((t.text, t.position, t.start, t.end) for t in tokens), sequence_of(every)
 
     analysed = [tokens_of(chunk.text) for chunk in chunked.chunks]
     rows = [
@@ -110,9 +112,12 @@ def index_document(
             page_start=page_of(chunk.line_start),
             page_end=page_of(chunk.line_end),
             tokens=tokens,
-            section_tokens=tokens_of(chunk.section) if chunk.section else (),
+            section_tokens=tokens_of(chunk.section)[0] if chunk.section else (),
+            sequence=sequence,
         )
-        for n, (chunk, tokens) in enumerate(zip(chunked.chunks, analysed, strict=True), start=1)
+        for n, (chunk, (tokens, sequence)) in enumerate(
+            zip(chunked.chunks, analysed, strict=True), start=1
+        )
     ]
     document = Document(
         doc_id=source.doc_id,
@@ -383,7 +388,8 @@ def index_records(
             paragraphs[0] = f"{record.title}\n{paragraphs[0]}".strip()
             rows = []
             for n, text in enumerate(paragraphs, start=1):
-                analysed = analyse(text)
+                every = analyse(text, keep_stopwords=True)
+                analysed = [t for t in every if not t.stop]
                 writer.add_stems({t.surface: t.text for t in analysed})
                 tokens = tuple((t.text, t.position, t.start, t.end) for t in analysed)
                 rows.append(
@@ -398,6 +404,7 @@ def index_records(
                         n,
                         len(tokens),
                         tokens=tokens,
+                        sequence=sequence_of(every),
                     )
                 )
             writer.add_document(_record_document(record, rows, source), rows)

@@ -1,12 +1,16 @@
 """The index on disk. The only module that imports whoosh.
 
-Whoosh keeps the inverted index (postings with positions) and the stored passages. What it
-does not do to the letter, this module does:
+Whoosh keeps the inverted index (postings with counts, no positions) and the stored passages.
+What it does not do to the letter, this module does:
 
 - document lengths: whoosh stores a field's length lossily in one byte; BM25 here uses each
   passage's EXACT analysed length, kept in a numeric column (`length`);
 - the weighting: whoosh's BM25F uses another idf; `ExactBM25` below scores with the pure
   functions in `search.bm25` (Lucene's variant);
+- phrases: each passage's words in order, stopwords too, as 8-byte fingerprints in a column
+  (`sequence`, indexer.analysis.sequence_of); a phrase matches where its fingerprints stand
+  in a row. Exact for stopwords (which are not indexed) and 6x cheaper to read than whoosh's
+  positions, which are not kept;
 - document metadata lives beside the whoosh files in `documents.json`, written atomically.
 
 The schema is declared once, here.
@@ -15,21 +19,23 @@ The schema is declared once, here.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import tempfile
+import weakref
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh import analysis, fields, index, matching, query, scoring, searching
+from whoosh import analysis, columns, fields, index, matching, query, scoring, searching
 from whoosh.codec import whoosh3
 from whoosh.filedb.filestore import FileStorage
 
 from indexer import generations
-from indexer.analysis import analyse, read_stem_table, write_stem_table
+from indexer.analysis import analyse, read_stem_table, sequence_of, write_stem_table
 from indexer.records import Document
 from search.bm25 import bm25_idf, bm25_term_weight
 
@@ -50,7 +56,7 @@ whoosh3.W3PerDocReader._cached_reader = _cached_reader
 
 MANIFEST = "documents.json"
 STEMS = "stems.tsv"  # every word of the corpus with its stem (indexer.analysis.StemTable)
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: phrases from the sequence column, no positions
 INDEX_NAME = "passages"
 # whoosh's writer sorts postings in memory up to this, then spills runs to disk and merges
 # them back. At 128 MB the reports spilled: 46% of the writer's time. At 512 MB they fit:
@@ -139,7 +145,9 @@ def _schema() -> fields.Schema:
         n=fields.STORED,
         paragraph=fields.ID(stored=True),
         section=fields.TEXT(analyzer=chain, stored=True, phrase=False),
-        text=fields.TEXT(analyzer=chain, stored=True, phrase=True),
+        text=fields.TEXT(analyzer=chain, stored=True, phrase=False),
+        # every word's fingerprint in order, stopwords too: phrases (see the module docstring)
+        sequence=fields.COLUMN(columns.VarBytesColumn()),
         # exact analysed length of `text`, for BM25 (whoosh's own is lossy)
         length=fields.NUMERIC(int, bits=32, signed=False, sortable=True),
         line_start=fields.STORED,
@@ -172,6 +180,7 @@ class PassageRow:
     # workers so that the writer does not analyse again; empty when read back
     tokens: Tokens = ()
     section_tokens: Tokens = ()
+    sequence: bytes = b""  # every word's fingerprint, for phrases (filled like `tokens`)
 
 
 class ColumnCache:
@@ -249,7 +258,7 @@ class TermClause:
     field: str
     terms: tuple[str, ...]
     kind: str  # "term", "phrase", "prefix" or "any" (any of these exact values: documents)
-    gaps: tuple[int, ...] = ()  # for phrases: position steps between consecutive terms
+    sequence: bytes = b""  # for phrases: every word's fingerprint in order, stopwords too
     weight: float = 1.0  # a term's score is multiplied by this (a word said twice counts twice)
 
 
@@ -274,6 +283,59 @@ class _Unscored(query.ConstantScoreQuery):
         return matching.ListMatcher(ids, weights=array("f", bytes(4 * len(ids))), term=m.term())
 
 
+class _InSequence(_Unscored):
+    """The passages `child` matches whose `sequence` column holds `phrase` (fingerprints,
+    8 bytes a word) at a word boundary. Adds 0 to the score."""
+
+    def __init__(self, child: query.Query, phrase: bytes) -> None:
+        super().__init__(child)
+        self.phrase = phrase
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _InSequence) and (self.child, self.phrase) == (
+            other.child,
+            other.phrase,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.child, self.phrase))
+
+    def _rewrap(self, child: query.Query) -> query.Query:
+        return self.__class__(child, self.phrase)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        m = self.child.matcher(searcher, context)
+        if isinstance(m, matching.NullMatcherClass):
+            return m
+        column = _sequence_column(searcher.reader())
+        ids = array("I", (d for d in m.all_ids() if holds_phrase(column[d], self.phrase)))
+        if not ids:
+            return matching.NullMatcher()
+        return matching.ListMatcher(ids, weights=array("f", bytes(4 * len(ids))), term=m.term())
+
+
+_SEQUENCE_COLUMNS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _sequence_column(reader: Any) -> Any:
+    """The `sequence` column of an open reader, built once (whoosh reads a column's offsets
+    each time one is opened)."""
+    column = _SEQUENCE_COLUMNS.get(reader)
+    if column is None:
+        column = _SEQUENCE_COLUMNS[reader] = reader.column_reader("sequence", translate=False)
+    return column
+
+
+def holds_phrase(sequence: bytes, phrase: bytes) -> bool:
+    """Does a passage's fingerprint sequence hold the phrase's, starting at a word?"""
+    start = sequence.find(phrase)
+    while start != -1:
+        if start % 8 == 0:
+            return True
+        start = sequence.find(phrase, start + 1)
+    return False
+
+
 def _whoosh_clause(clause: TermClause, scoring_on: bool) -> query.Query:
     if clause.kind == "any":  # any of these exact values (documents)
         alternatives = [query.Term(clause.field, t) for t in clause.terms]
@@ -282,11 +344,10 @@ def _whoosh_clause(clause: TermClause, scoring_on: bool) -> query.Query:
         q: query.Query = query.Prefix(clause.field, clause.terms[0])
         return q if scoring_on and clause.field == TEXT_FIELD else _Unscored(q)
     terms = [query.Term(clause.field, t, boost=clause.weight) for t in clause.terms]
-    if clause.kind == "phrase" and len(terms) > 1:
-        # Candidates: the words within the widest gap; exact order and gaps are checked by the
-        # engine. The phrase scores as the sum of its words.
-        near = query.Phrase(clause.field, list(clause.terms), slop=max(clause.gaps or (1,)))
-        return query.And([_Unscored(near), *terms])
+    if clause.kind == "phrase":
+        # the passages holding every word, then those where the words stand in a row
+        exact = _InSequence(query.And(terms) if len(terms) > 1 else terms[0], clause.sequence)
+        return query.And([exact, *terms])  # scores as the sum of its words
     if len(terms) == 1:
         return terms[0]
     return query.And(terms)
@@ -388,6 +449,7 @@ class Store:
         self._average: float | None = None
         self._lengths: Any = None
         self._live: Any = False  # not looked at yet
+        self._sequences: Any = None
         self._postings: dict[tuple[str, str], tuple[Any, Any]] = {}  # LRU: see postings()
         self._postings_bytes = 0
 
@@ -564,27 +626,27 @@ class Store:
         counts_all.setflags(write=False)
         return ids_all, counts_all
 
-    def positions(self, term: str, wanted: Any, field: str = TEXT_FIELD) -> dict[int, list[int]]:
-        """Token positions of `term` in the passages `wanted` (sorted docnums) that hold it."""
-        found: dict[int, list[int]] = {}
-        for segment, offset, matcher in self._leaf_matchers(field, term):
-            local = wanted[(wanted >= offset) & (wanted < offset + segment.doc_count_all())]
-            if not len(local):
-                continue
-            local = set((local - offset).tolist())
-            decode = matcher.format.decode_positions
-            if isinstance(matcher, whoosh3.W3LeafMatcher):
-                first = min(local)
-                for ids, _, values in _blocks(matcher, values=True, skip_below=first):
-                    for i, docnum in enumerate(ids):
-                        if docnum in local:
-                            found[docnum + offset] = decode(values[i])
-            else:
-                while matcher.is_active():
-                    if matcher.id() in local:
-                        found[matcher.id() + offset] = decode(matcher.value())
-                    matcher.next()
-        return found
+    def sequences(self) -> tuple[Any, Any, Any]:
+        """Every passage's word fingerprints as one numpy array (uint64), with where each
+        passage's run starts in it and how long it is (in words), by docnum. Read once: the
+        column's bytes as whoosh wrote them, one read per segment."""
+        if self._sequences is None:
+            import numpy as np
+
+            flats, starts, lengths, base = [], [], [], 0
+            for segment, _ in self.searcher.reader().leaf_readers():
+                data, offsets, sizes = _column_bytes(segment, "sequence")
+                flats.append(np.frombuffer(data, dtype="<u8"))
+                starts.append(np.asarray(offsets, dtype=np.int64) // 8 + base)
+                lengths.append(np.asarray(sizes, dtype=np.int64) // 8)
+                base += len(data) // 8
+            flat = np.concatenate(flats) if flats else np.zeros(0, "<u8")
+            self._sequences = (
+                flat,
+                np.concatenate(starts) if starts else np.zeros(0, np.int64),
+                np.concatenate(lengths) if lengths else np.zeros(0, np.int64),
+            )
+        return self._sequences
 
     def _leaf_matchers(self, field: str, term: str) -> Iterator[tuple[Any, int, Any]]:
         reader = self.searcher.reader()
@@ -642,20 +704,17 @@ class Store:
         ]
 
 
-def _blocks(
-    matcher: Any, *, values: bool, skip_below: int = 0
-) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence[bytes] | None]]:
-    """A W3 postings list block by block: (ids, weights, encoded values or None)."""
-    while not matcher._atend:
-        if matcher._maxid < skip_below:
-            matcher._next_block()
-            continue
-        matcher._read_ids()
-        matcher._read_weights()
-        if values:
-            matcher._read_values()
-        yield matcher._ids, matcher._weights, matcher._values if values else None
-        matcher._next_block()
+def _column_bytes(segment: Any, name: str) -> tuple[bytes, Sequence[int], Sequence[int]]:
+    """A segment's variable-bytes column as whoosh 2.7 wrote it: all values back to back, with
+    each document's offset and length (tests/test_vector.py checks it against the reader)."""
+    reader = segment.column_reader(name, translate=False)
+    if not hasattr(reader, "_offsets"):  # a segment without the column: every value empty
+        values = [reader[d] for d in range(segment.doc_count_all())]
+        offsets = list(itertools.accumulate((len(v) for v in values[:-1]), initial=0))
+        return b"".join(values), offsets, [len(v) for v in values]
+    offsets, sizes = reader._offsets, reader._lengths
+    total = (offsets[-1] + sizes[-1]) if len(sizes) else 0
+    return reader._dbfile.get(reader._basepos, total), offsets, sizes
 
 
 def indexed_roots(folder: Path) -> list[str]:
@@ -739,6 +798,7 @@ class StoreWriter:
                 _stored_section=row.section or "",
                 text=Analysed(row.text, row.tokens) if row.tokens else row.text,
                 _stored_text=row.text,
+                sequence=row.sequence or sequence_of(analyse(row.text, keep_stopwords=True)),
                 length=row.length,
                 line_start=row.line_start,
                 line_end=row.line_end,

@@ -9,7 +9,6 @@ The CLI (search.cli) is a thin layer over this module.
 
 from __future__ import annotations
 
-import itertools
 import re
 import sys
 from collections import Counter
@@ -19,7 +18,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from indexer.analysis import Token, analyse, normalise_word, stem_word, terms, use_stem_table
+from indexer.analysis import (
+    Token,
+    analyse,
+    normalise_word,
+    sequence_of,
+    stem_word,
+    terms,
+    use_stem_table,
+)
 from indexer.dates import DateError, PartialDate, parse_iso
 from indexer.display import shown
 from indexer.records import Document, Passage
@@ -32,8 +39,8 @@ from indexer.store import (
     TermClause,
     build_query,
 )
-from search.bm25 import K1, B, bm25_idf, bm25_term_weight
-from search.highlight import find_matches, phrase_at, phrase_spans
+from search.bm25 import K1, B, bm25_idf
+from search.highlight import find_matches
 from search.query import Clause, parse_query
 from search.rerank import Refinements, heading_bonus, mixed_counts, proximity_bonus, rm3_weights
 
@@ -303,41 +310,26 @@ class Engine:
         parsed = parse_query(text)
         filters = self._filters(year, date_from, date_to, source, la, grade)
         should, must, must_not, restrict, scored = [], [], [], [], []
-        checked: dict[TermClause, _Analysed] = {}  # phrases whoosh cannot match exactly alone
         for clause in parsed.clauses:
             built = self._clause(clause)
             if built is None:
                 continue
-            whoosh_clause, analysed = built
-            if clause.field != "text" and clause.occur != "must_not":
-                restrict.append(whoosh_clause)  # a field narrows the search; it never scores
-                continue
-            # Positions count stopwords, so a phrase of content words only ("multi-agency",
-            # "staying put") is matched exactly by whoosh; one with a stopword inside or at
-            # an end ("children in care") is checked word for word, on its candidates only.
-            needs_check = (
-                analysed is not None
-                and analysed.is_phrase
-                and clause.field == "text"
-                and any(t.stop for t in analysed.sequence)
-            )
-            if needs_check:
-                checked[whoosh_clause] = analysed
+            store_clause, analysed = built
             if clause.occur == "must_not":
-                must_not.append(whoosh_clause)
-                if needs_check:
-                    scored.append((clause.occur, analysed))  # checked exactly below
-                continue
-            (must if clause.occur == "must" else should).append(whoosh_clause)
-            if analysed is not None:
-                scored.append((clause.occur, analysed))
+                must_not.append(store_clause)
+            elif clause.field != "text":
+                restrict.append(store_clause)  # a field narrows the search; it never scores
+            else:
+                (must if clause.occur == "must" else should).append(store_clause)
+                if analysed is not None:
+                    scored.append(analysed)
         if not should and not must and not restrict:
             raise QueryError(
                 f"nothing to search for in '{shown(text)}': "
                 "give at least one word that is not excluded "
                 "and not a common word (the, of, and...)"
             )
-        query_terms = [t for o, a in scored if o != "must_not" for t in a.terms]
+        query_terms = [t for a in scored for t in a.terms]
         if refine.rm3 and query_terms:
             weights = self._rm3({t: 1.0 for t in query_terms}, refine, k1, b)
             should = should + [
@@ -354,15 +346,13 @@ class Engine:
             filters,
             k1,
             b,
-            checked=checked,
-            scored=scored,
             limit=None if refining else limit,
         )
         if refining:
             ranked = self._refine(ranked, query_terms, refine, k1, b)
         chosen = ranked[:limit] if limit else ranked
         top = [(score, self.store.row(docnum)) for score, docnum in chosen]
-        positive = [a for occur, a in scored if occur != "must_not" and a.clause.field == "text"]
+        positive = scored  # the text clauses that can match: what is highlighted
         hits = []
         for rank, (score, row) in enumerate(top, start=1):
             base = self._passage(row)
@@ -386,8 +376,6 @@ class Engine:
         k1: float,
         b: float,
         *,
-        checked: dict[TermClause, _Analysed] | None = None,
-        scored: list[tuple[str, _Analysed]] | None = None,
         limit: int | None = None,
     ) -> tuple[int, list[tuple[float, int]]]:
         """(how many passages match, the first `limit` as (score, docnum), best first).
@@ -395,22 +383,17 @@ class Engine:
         Two ways to the same ranking: numpy arrays over whole postings lists (search.vector)
         when the query reads many postings, whoosh's matcher otherwise (it needs no numpy
         import, ~60 ms, which a small query on a small index should not pay)."""
-        checked = checked or {}
         if self._use_vector(should + must + must_not, bool(restrict) or filters is not None):
             from search import vector
 
             scorer = self._scorers.get((k1, b))
             if scorer is None:
                 scorer = self._scorers[(k1, b)] = vector.VectorScorer(self.store, k1, b)
-            verify = {c: self._verifier(a) for c, a in checked.items()}
-            scores, docnums = scorer.rank(should, must, must_not, restrict, filters, verify)
+            scores, docnums = scorer.rank(should, must, must_not, restrict, filters)
             return len(docnums), vector.as_pairs(scores, docnums, limit)
-        unchecked_not = [c for c in must_not if c not in checked]
         ranked = self.store.search(
-            build_query(should, must, [], restrict), filters, k1=k1, b=b, exclude=unchecked_not
+            build_query(should, must, [], restrict), filters, k1=k1, b=b, exclude=must_not
         )
-        if checked:
-            ranked = self._check_phrases(ranked, list(checked), scored or [], filters, k1, b)
         return len(ranked), ranked[:limit] if limit else ranked
 
     def _use_vector(self, clauses: list[TermClause], filtered: bool) -> bool:
@@ -426,17 +409,6 @@ class Engine:
             if clause.field == "text":
                 total += sum(self.store.doc_frequency(t) for t in clause.terms)
         return total >= VECTOR_MIN_POSTINGS_COLD
-
-    def _verifier(self, analysed: _Analysed) -> Callable[[int, set[int]], bool]:
-        """Does the passage hold the phrase word for word (its stopwords too), given where
-        the index puts its first content word?"""
-        lead = next(i for i, t in enumerate(analysed.sequence) if not t.stop)
-
-        def verify(docnum: int, starts: set[int]) -> bool:
-            text = self.store.text(docnum)
-            return phrase_at(analysed.sequence, text, sorted(p - lead for p in starts))
-
-        return verify
 
     def _filters(
         self,
@@ -550,79 +522,10 @@ class Engine:
         if not content:
             return None
         terms = tuple(t.text for t in content)
-        gaps = tuple(b.position - a.position for a, b in itertools.pairwise(content))
         analysed = _Analysed(clause, terms, sequence)
-        kind = "phrase" if len(terms) > 1 and name == "text" else "term"
-        return TermClause(name, terms, kind, gaps), analysed
-
-    def _check_phrases(
-        self,
-        ranked: list[tuple[float, int]],
-        checked: list[TermClause],
-        scored: list[tuple[str, _Analysed]],
-        filters: frozenset[str] | None,
-        k1: float,
-        b: float,
-    ) -> list[tuple[float, int]]:
-        """Re-score, word for word, only the passages where a checked phrase could stand
-        (whoosh's candidates for it); the others' scores are exact already."""
-        suspects: set[int] = set()
-        for clause in checked:
-            near = build_query(
-                [TermClause(clause.field, clause.terms, "phrase", clause.gaps)], (), ()
-            )
-            suspects.update(d for _, d in self.store.search(near, filters, k1=k1, b=b))
-        kept = []
-        for score, docnum in ranked:
-            if docnum in suspects:
-                exact = self._rescore(self.store.row(docnum), scored, k1, b)
-                if exact is None:
-                    continue
-                score = exact
-            kept.append((score, docnum))
-        return sorted(kept, key=lambda x: (-x[0], x[1]))
-
-    def _rescore(
-        self, row: PassageRow, clauses: list[tuple[str, _Analysed]], k1: float, b: float
-    ) -> float | None:
-        """Exact check and BM25 for a query with phrases; None if the passage does not match."""
-        tokens = analyse(row.text, keep_stopwords=True)
-        counts = Counter(t.text for t in tokens if not t.stop)
-        length = sum(counts.values())
-        avgdl = self.store.average_length()
-        idf = self._idf()
-        score, any_should, has_should = 0.0, False, False
-        for occur, analysed in clauses:
-            if analysed.clause.field != "text":
-                continue  # field clauses were enforced by the index query
-            matched = _matches_clause(analysed, tokens, counts)
-            if occur == "must_not":
-                if matched:
-                    return None
-                continue
-            if occur == "must" and not matched:
-                return None
-            has_should |= occur == "should"
-            if matched:
-                any_should |= occur == "should"
-                for term in analysed.terms or _prefix_terms(analysed, counts):
-                    score += idf(term) * bm25_term_weight(counts[term], length, avgdl, k1, b)
-        has_must = any(o == "must" for o, a in clauses if a.clause.field == "text")
-        if has_should and not any_should and not has_must:
-            return None
-        return score
-
-
-def _prefix_terms(analysed: _Analysed, counts: Counter[str]) -> list[str]:
-    return [t for t in counts if analysed.prefix and t.startswith(analysed.prefix)]
-
-
-def _matches_clause(analysed: _Analysed, tokens: list[Token], counts: Counter[str]) -> bool:
-    if analysed.prefix is not None:
-        return bool(_prefix_terms(analysed, counts))
-    if not analysed.is_phrase:
-        return all(counts[t] for t in analysed.terms)
-    return bool(phrase_spans(analysed.sequence, tokens))
+        if analysed.is_phrase and name == "text":  # word for word, stopwords included
+            return TermClause(name, terms, "phrase", sequence_of(sequence)), analysed
+        return TermClause(name, terms, "term"), analysed
 
 
 # "<document id>#<n>" or "<document id>#p<paragraph label>"; NUL never belongs in a key

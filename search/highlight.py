@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from indexer.analysis import Token, analyse, analyse_words, split_only
+from indexer.analysis import Token, analyse
 
 BOLD_RED = "\x1b[1;31m"
 RESET = "\x1b[0m"
@@ -36,22 +36,6 @@ def phrase_spans(phrase: Sequence[Token], tokens: Sequence[Token]) -> list[tuple
         for i in range(len(tokens) - width + 1)
         if all(tokens[i + j].text == wanted[j] for j in range(width))
     ]
-
-
-def phrase_at(phrase: Sequence[Token], text: str, starts: Iterable[int]) -> bool:
-    """Does the phrase stand word for word at one of these token positions of `text`?
-
-    What `phrase_spans` answers, for a few known places: only the words there are analysed,
-    not the whole passage (the index tells where a phrase's content words stand)."""
-    words = split_only(text)
-    width = len(phrase)
-    wanted = [t.text for t in phrase]
-    return any(
-        start >= 0
-        and start + width <= len(words)
-        and [t.text for t in analyse_words(words[start : start + width])] == wanted
-        for start in starts
-    )
 
 
 def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

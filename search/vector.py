@@ -9,9 +9,10 @@ queries combine them (Lucene's model, `indexer.store.build_query`):
     should: any of them, scores added     must: all of them     must_not: none of them
     restrict (metadata fields) and the document filter narrow; they never score
 
-Phrases are found from token positions, read only for passages that hold every word of the
-phrase. A phrase with a stopword in it ("children in care"; stopwords are not indexed) is then
-checked word for word in the passage's text by the engine's `verify` function.
+A phrase ("children in care") is checked word for word, stopwords included, in the passages
+that hold all its indexed words: every word of every passage is in one array of fingerprints
+(`Store.sequences`), and the phrase's fingerprints are compared with it at every place a
+phrase could start in those passages, all at once.
 
 The results equal whoosh's to the last bit of ranking (tests/test_vector.py runs every query
 of the judged set both ways); the engine picks this path when a query's postings are many.
@@ -19,16 +20,13 @@ of the judged set both ways); the engine picks this path when a query's postings
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from indexer.store import TEXT_FIELD, Store, TermClause, build_query
 from search.bm25 import bm25_idf, bm25_term_weights
-
-# (docnum, token positions where the phrase would start) -> does it stand there word for word?
-Verifier = Callable[[int, set[int]], bool]
 
 
 class VectorScorer:
@@ -48,10 +46,8 @@ class VectorScorer:
         must_not: Sequence[TermClause],
         restrict: Sequence[TermClause] = (),
         allowed: frozenset[str] | None = None,
-        verify: Mapping[TermClause, Verifier] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(scores, docnums) of every matching passage, best first, ties in index order."""
-        verify = verify or {}
         # Where a passage may match at all (metadata, filters, deletions): worked out first,
         # so that phrases are checked only there ("children in care" --year 2022).
         narrow: np.ndarray | None = None
@@ -67,14 +63,14 @@ class VectorScorer:
         if should:
             hits = np.zeros(self.size, dtype=bool)
             for clause in should:
-                docnums, clause_scores = self._clause(clause, verify.get(clause), narrow)
+                docnums, clause_scores = self._clause(clause, narrow)
                 hits[docnums] = True
                 scores[docnums] += clause_scores
         if must:
             required = np.zeros(self.size, dtype=np.int32)
             must_scores = np.zeros(self.size, dtype=np.float64)
             for clause in must:
-                docnums, clause_scores = self._clause(clause, verify.get(clause), narrow)
+                docnums, clause_scores = self._clause(clause, narrow)
                 required[docnums] += 1
                 must_scores[docnums] += clause_scores
             hits = required == len(must)  # AndMaybe: the should clauses only add
@@ -83,7 +79,7 @@ class VectorScorer:
             hits &= narrow
         for clause in must_not:
             if clause.field == TEXT_FIELD and clause.kind != "any":
-                docnums, _ = self._clause(clause, verify.get(clause), hits)
+                docnums, _ = self._clause(clause, hits)
             else:
                 docnums = self._docnums(clause)
             hits[docnums] = False
@@ -95,7 +91,7 @@ class VectorScorer:
     # one clause --------------------------------------------------------------------------------
 
     def _clause(
-        self, clause: TermClause, verify: Verifier | None, narrow: np.ndarray | None = None
+        self, clause: TermClause, narrow: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Docnums (sorted, unique) a text clause matches, with its score for each; within
         `narrow` (a mask) only, when given."""
@@ -109,24 +105,11 @@ class VectorScorer:
                 docnums, other_docnums, assume_unique=True, return_indices=True
             )
             scores = scores[mine] + other_scores[theirs]
-        if narrow is not None and (verify is not None or clause.kind == "phrase"):
-            keep = narrow[docnums]  # spare the position checks outside it
-            docnums, scores = docnums[keep], scores[keep]
-        if clause.kind == "phrase" and len(clause.terms) > 1:
-            starts = self._in_order(clause, docnums)
-            keep = np.fromiter(
-                (bool(s) and (verify is None or verify(d, s)) for d, s in starts.items()),
-                dtype=bool,
-                count=len(starts),
-            )
-            docnums, scores = docnums[keep], scores[keep]
-        elif verify is not None:  # one content word with stopwords around it ("the care")
-            positions = self.store.positions(clause.terms[0], docnums)
-            keep = np.fromiter(
-                (verify(d, set(positions.get(d, ()))) for d in docnums.tolist()),
-                dtype=bool,
-                count=len(docnums),
-            )
+        if clause.kind == "phrase":
+            if narrow is not None:  # spare the word-for-word check outside it
+                keep = narrow[docnums]
+                docnums, scores = docnums[keep], scores[keep]
+            keep = self._in_a_row(clause.sequence, docnums)
             docnums, scores = docnums[keep], scores[keep]
         return docnums, scores
 
@@ -147,21 +130,21 @@ class VectorScorer:
         docnums = np.flatnonzero(hits)
         return docnums, scores[docnums]
 
-    def _in_order(self, clause: TermClause, docnums: np.ndarray) -> dict[int, set[int]]:
-        """For each of `docnums` (in order), the positions of the clause's first word where
-        the others follow at exactly the clause's gaps (empty: nowhere)."""
-        positions = [self.store.positions(t, docnums) for t in clause.terms]
-        offsets = [0]
-        for gap in clause.gaps or (1,) * (len(clause.terms) - 1):
-            offsets.append(offsets[-1] + gap)
-        found: dict[int, set[int]] = {}
-        for docnum in docnums.tolist():
-            starts = set(positions[0].get(docnum, ()))
-            for where, offset in zip(positions[1:], offsets[1:], strict=True):
-                starts &= {p - offset for p in where.get(docnum, ())}
-                if not starts:
-                    break
-            found[docnum] = starts
+    def _in_a_row(self, phrase: bytes, docnums: np.ndarray) -> np.ndarray:
+        """Which of `docnums` hold the phrase's fingerprints one after another."""
+        wanted = np.frombuffer(phrase, dtype="<u8")
+        width = len(wanted)
+        flat, starts, lengths = self.store.sequences()
+        # every place in these passages where the phrase would fit: a ragged arange
+        room = np.maximum(lengths[docnums] - width + 1, 0)
+        owner = np.repeat(np.arange(len(docnums)), room)
+        first = np.cumsum(room) - room
+        places = np.repeat(starts[docnums], room) + (np.arange(len(owner)) - first[owner])
+        for k in range(width):
+            keep = flat[places + k] == wanted[k]
+            places, owner = places[keep], owner[keep]
+        found = np.zeros(len(docnums), dtype=bool)
+        found[owner] = True
         return found
 
     # metadata clauses --------------------------------------------------------------------------

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from hypothesis import given
-from hypothesis import strategies as st
-
-from indexer.analysis import analyse
 from search.engine import Engine
-from search.highlight import BOLD_RED, RESET, merge_spans, phrase_at, phrase_spans, render
+from search.highlight import BOLD_RED, RESET, merge_spans, render
 
 
 def test_inflected_forms_are_marked(engine: Engine) -> None:
@@ -45,26 +41,3 @@ def test_render() -> None:
 
 def test_merge_spans() -> None:
     assert merge_spans([(5, 9), (0, 3), (2, 4)]) == [(0, 4), (5, 9)]
-
-
-WORDS = ["children", "Child", "in", "IN", "care", "cared", "the", "of", "a", "4", "café", "cafe"]
-SEPARATORS = [" ", "  ", "-", "\u2019s ", ", ", "\u00a0", "\n", "'"]
-
-
-@given(
-    st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPARATORS)), max_size=30),
-    st.lists(st.sampled_from(WORDS), min_size=1, max_size=4),
-)
-def test_phrase_at_agrees_with_phrase_spans(
-    text_parts: list[tuple[str, str]], phrase_words: list[str]
-) -> None:
-    """phrase_at (a few analysed words at known places) answers as phrase_spans (the whole
-    text analysed), when told every place."""
-    text = "".join(w + s for w, s in text_parts)
-    phrase = analyse(" ".join(phrase_words), keep_stopwords=True)
-    tokens = analyse(text, keep_stopwords=True)
-    everywhere = range(len(tokens) + 1)
-    assert phrase_at(phrase, text, everywhere) == bool(phrase_spans(phrase, tokens))
-    for start, _ in phrase_spans(phrase, tokens):  # and at the very place
-        index = next(t.position for t in tokens if t.start == start)
-        assert phrase_at(phrase, text, [index])

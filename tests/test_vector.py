@@ -176,3 +176,46 @@ def test_kept_postings_are_read_only_and_a_small_cache_changes_nothing(
         got = [(h.citation, h.score) for h in small.search("care leavers children").results]
         assert got == expected
     assert len(small.store._postings) == 1
+
+
+PHRASE_CORPUS = {
+    "a.txt": (
+        "Children in care thrive.\n\n"  # 1: the phrase
+        "Children of care homes.\n\n"  # 2: another stopword between
+        "Care in children matters.\n\n"  # 3: the words the other way round
+        "Children, in care, and leavers.\n\n"  # 4: punctuation is not a word
+        "The child in cared-for homes.\n\n"  # 5: inflections: child/children differ in stem
+        "Children care in the home.\n"  # 6: both words, not in a row
+    )
+}
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ('"children in care"', {1, 4}),
+        ('"in care"', {1, 4, 5}),  # "cared" stems to care
+        ('"children of care"', {2}),
+        ('"care in children"', {3}),
+        ('"the home"', {6}),
+        ('"child in cared"', {5}),
+        ('"children in the care"', set()),
+    ],
+)
+def test_phrases_match_word_for_word_both_ways(
+    tmp_path_factory: pytest.TempPathFactory, phrase: str, expected: set[int]
+) -> None:
+    root = tmp_path_factory.mktemp("phrases")
+    build_index([write_corpus(root / "c", PHRASE_CORPUS)], root / "index")
+    for vector in (False, True):
+        hits = Engine.open(root / "index", vector=vector).search(phrase, limit=None).results
+        assert {int(h.citation.rsplit("#", 1)[1]) for h in hits} == expected, vector
+
+
+def test_a_phrase_matches_only_at_a_word_boundary_of_the_fingerprints() -> None:
+    from indexer.store import holds_phrase
+
+    sequence = bytes(range(24))  # three words: 0-7, 8-15, 16-23
+    assert holds_phrase(sequence, bytes(range(8, 24)))
+    assert not holds_phrase(sequence, bytes(range(4, 20)))  # the same bytes, off by half a word
+    assert not holds_phrase(sequence, bytes(range(16, 32)))
