@@ -57,7 +57,12 @@ def run_queries(
     engine = Engine.open(index)
     queries = [q for q in load_queries(queries_file) if q.plain or not plain]
     engine.search("care", limit=10)  # warm-up
-    calls = _count_calls(Engine, "_rescore") | _count_calls(type(engine.store), "row")
+    store = type(engine.store)
+    calls = (
+        _count_calls(store, "postings")
+        | _count_calls(store, "_read_postings")
+        | _count_calls(store, "row")
+    )
     _run(cprofile, workload_queries, engine, queries, rounds)
     counts = {name: count() for name, count in calls.items()}
     print(json.dumps({**counts, "queries": len(queries) * rounds}))
