@@ -4,7 +4,9 @@ A query from the command line should take at most 150 ms, and Python's imports a
 it. whoosh 2.7 pulls in two things our code never calls, ~30 ms together:
 
 - `asyncio` (13 ms), through `cached_property`, which calls `asyncio.iscoroutinefunction`
-  only when a cached property is first read (none is, on our paths);
+  when a cached property is first read (whoosh reads one, `deleted_docs_set`, for every
+  term). Until asyncio is imported no function can carry its coroutine marker, so
+  `inspect.iscoroutinefunction` gives the same answer without it;
 - `urllib.request` with `http.client`, `ssl` and `email` (17 ms), for `whoosh.compat`'s
   `urlretrieve`, a download helper nothing here calls.
 
@@ -19,6 +21,7 @@ tests/test_lean_imports.py checks all of it.
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 import types
 from collections.abc import Callable
@@ -36,7 +39,7 @@ def defer_unused_imports() -> None:
             continue  # too late, or nothing to save
         stand_in = types.ModuleType(standard)
         for name in names:
-            setattr(stand_in, name, _deferred(standard, name))
+            setattr(stand_in, name, ANSWERED.get((standard, name)) or _deferred(standard, name))
         sys.modules[standard] = stand_in
         try:
             importlib.import_module(target)
@@ -45,6 +48,17 @@ def defer_unused_imports() -> None:
         finally:
             if sys.modules.get(standard) is stand_in:
                 del sys.modules[standard]
+
+
+def _iscoroutinefunction(func: Any) -> bool:
+    """asyncio.iscoroutinefunction, answered without importing asyncio while nobody has."""
+    real = sys.modules.get("asyncio")
+    if real is not None:
+        return bool(real.iscoroutinefunction(func))
+    return inspect.iscoroutinefunction(func)
+
+
+ANSWERED = {("asyncio", "iscoroutinefunction"): _iscoroutinefunction}
 
 
 def _deferred(module: str, name: str) -> Callable[..., Any]:

@@ -10,9 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run(code: str) -> str:
+def _run(code: str, *args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
+        [sys.executable, "-c", "from pathlib import Path\n" + textwrap.dedent(code), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -21,13 +21,17 @@ def _run(code: str) -> str:
     return done.stdout.strip()
 
 
-def test_a_query_process_does_not_load_asyncio_or_urllib_request() -> None:
+def test_a_query_process_does_not_load_asyncio_or_urllib_request(seed_index: Path) -> None:
     out = _run(
         """
         import sys
-        import search.cli, search.engine
+        import search.cli
+        from search.engine import Engine
+        hits = Engine.open(Path(sys.argv[1])).search('"children in care" -adoption year:2022')
+        assert hits.total > 0
         print(sorted(m for m in ("asyncio", "urllib.request", "http.client") if m in sys.modules))
-        """
+        """,
+        str(seed_index),
     )
     assert out == "[]"
 
@@ -46,12 +50,21 @@ def test_the_real_modules_still_load_and_work_for_anyone(tmp_path: Path) -> None
             def value(self):
                 return 42
 
-        print(Thing().value)  # cached_property asks asyncio: the real one loads now
+            @cached_property
+            async def later(self):
+                return 43
+
+        print(Thing().value)  # answered without asyncio
         import asyncio, sys, urllib.request
+
+        async def main():
+            return await Thing().later
+
+        print(asyncio.run(main()))  # a coroutine: the real asyncio, as before
         print(hasattr(asyncio, "run"), hasattr(urllib.request, "urlopen"))
         print(type(sys.modules["asyncio"]).__name__, sys.modules["asyncio"].__file__ is not None)
         whoosh.compat.urlretrieve({source.as_uri()!r}, {str(tmp_path / "to.txt")!r})
         print(open({str(tmp_path / "to.txt")!r}).read())
         """
     )
-    assert out.splitlines() == ["42", "True True", "module True", "copied"]
+    assert out.splitlines() == ["42", "43", "True True", "module True", "copied"]
