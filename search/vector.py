@@ -28,6 +28,8 @@ import numpy as np
 from indexer.store import TEXT_FIELD, Store, TermClause, build_query
 from search.bm25 import bm25_idf, bm25_term_weights
 
+PLACES_PER_BATCH = 1 << 21  # phrase check: 2M places (16 MB an index array) at a time
+
 
 class VectorScorer:
     """Scores queries against one open store; remembers the arrays it has read."""
@@ -135,16 +137,27 @@ class VectorScorer:
         wanted = np.frombuffer(phrase, dtype="<u8")
         width = len(wanted)
         flat, starts, lengths = self.store.sequences()
-        # every place in these passages where the phrase would fit: a ragged arange
-        room = np.maximum(lengths[docnums] - width + 1, 0)
-        owner = np.repeat(np.arange(len(docnums)), room)
-        first = np.cumsum(room) - room
-        places = np.repeat(starts[docnums], room) + (np.arange(len(owner)) - first[owner])
-        for k in range(width):
-            keep = flat[places + k] == wanted[k]
-            places, owner = places[keep], owner[keep]
+        room = np.maximum(lengths[docnums] - width + 1, 0)  # where the phrase could start
         found = np.zeros(len(docnums), dtype=bool)
-        found[owner] = True
+        # a batch at a time: every place in a batch is an index, and the 10x corpus has
+        # tens of millions of them for "children in care"
+        ends = np.cumsum(room)
+        first = 0
+        while first < len(docnums):
+            last = int(np.searchsorted(ends, ends[first] - room[first] + PLACES_PER_BATCH))
+            last = max(last, first + 1)
+            batch = slice(first, last)
+            counts = room[batch]
+            owner = np.repeat(np.arange(first, last), counts)
+            before = np.cumsum(counts) - counts
+            places = np.repeat(starts[docnums[batch]], counts) + (
+                np.arange(len(owner)) - np.repeat(before, counts)
+            )
+            for k in range(width):
+                keep = flat[places + k] == wanted[k]
+                places, owner = places[keep], owner[keep]
+            found[owner] = True
+            first = last
         return found
 
     # metadata clauses --------------------------------------------------------------------------

@@ -219,3 +219,15 @@ def test_a_phrase_matches_only_at_a_word_boundary_of_the_fingerprints() -> None:
     assert holds_phrase(sequence, bytes(range(8, 24)))
     assert not holds_phrase(sequence, bytes(range(4, 20)))  # the same bytes, off by half a word
     assert not holds_phrase(sequence, bytes(range(16, 32)))
+
+
+def test_phrases_checked_in_small_batches_give_the_same_passages(
+    both: tuple[Engine, Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import search.vector
+
+    whoosh, _ = both
+    monkeypatch.setattr(search.vector, "PLACES_PER_BATCH", 5)  # a batch per passage or two
+    arrays = Engine.open(whoosh.store.folder, vector=True)
+    for query in ['"children in care"', '"the local authority"', '"help and protection"']:
+        _same(whoosh, arrays, query)
