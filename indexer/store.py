@@ -27,11 +27,13 @@ import weakref
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from whoosh import analysis, columns, fields, index, matching, query, scoring, searching
 from whoosh.codec import whoosh3
+from whoosh.filedb import compound, filestore, structfile
 from whoosh.filedb.filestore import FileStorage
 
 from indexer import generations
@@ -53,6 +55,47 @@ def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
 
 
 whoosh3.W3PerDocReader._cached_reader = _cached_reader
+
+
+class _LazyBufferFile(structfile.BufferFile):
+    """whoosh 2.7's BufferFile, which copies its whole buffer into a BytesIO when opened.
+
+    Every file inside a segment is opened as one (a view of the mmapped segment), so opening
+    the stored passages copied all of them (490 MB for the 10x corpus) although whoosh reads
+    them with `get()`, straight from the view. Here the copy is made only when something
+    reads the file as a stream (seek/read), which postings do."""
+
+    def __init__(self, buf: Any, name: str | None = None, onclose: Any = None) -> None:
+        self._buf = buf
+        self._name = name
+        self._stream: Any = None
+        self.onclose = onclose
+        self.is_real = False
+        self.is_closed = False
+
+    @property  # type: ignore[override]
+    def file(self) -> Any:
+        if self._stream is None:
+            self._stream = BytesIO(self._buf)
+        return self._stream
+
+    @file.setter
+    def file(self, value: Any) -> None:
+        self._stream = value
+
+    def close(self) -> None:
+        if self.is_closed:
+            raise ValueError("This file is already closed")
+        if self.onclose:
+            self.onclose(self)
+        if self._stream is not None:
+            self._stream.close()
+        self.is_closed = True
+
+
+structfile.BufferFile = _LazyBufferFile  # type: ignore[misc]
+compound.BufferFile = _LazyBufferFile  # type: ignore[attr-defined]
+filestore.BufferFile = _LazyBufferFile  # type: ignore[attr-defined]
 
 MANIFEST = "documents.json"
 STEMS = "stems.tsv"  # every word of the corpus with its stem (indexer.analysis.StemTable)
@@ -628,8 +671,9 @@ class Store:
 
     def sequences(self) -> tuple[Any, Any, Any]:
         """Every passage's word fingerprints as one numpy array (uint64), with where each
-        passage's run starts in it and how long it is (in words), by docnum. Read once: the
-        column's bytes as whoosh wrote them, one read per segment."""
+        passage's run starts in it and how long it is (in words), by docnum: the column's
+        bytes as whoosh wrote them, read in place from the mmapped segment (copied only to
+        join several segments). Read-only."""
         if self._sequences is None:
             import numpy as np
 
@@ -640,7 +684,8 @@ class Store:
                 starts.append(np.asarray(offsets, dtype=np.int64) // 8 + base)
                 lengths.append(np.asarray(sizes, dtype=np.int64) // 8)
                 base += len(data) // 8
-            flat = np.concatenate(flats) if flats else np.zeros(0, "<u8")
+            # one segment (the usual case after a build or an update): the mmapped view itself
+            flat = flats[0] if len(flats) == 1 else np.concatenate(flats or [np.zeros(0, "<u8")])
             self._sequences = (
                 flat,
                 np.concatenate(starts) if starts else np.zeros(0, np.int64),
@@ -704,7 +749,9 @@ class Store:
         ]
 
 
-def _column_bytes(segment: Any, name: str) -> tuple[bytes, Sequence[int], Sequence[int]]:
+def _column_bytes(
+    segment: Any, name: str
+) -> tuple[bytes | memoryview, Sequence[int], Sequence[int]]:
     """A segment's variable-bytes column as whoosh 2.7 wrote it: all values back to back, with
     each document's offset and length (tests/test_vector.py checks it against the reader)."""
     reader = segment.column_reader(name, translate=False)
@@ -714,6 +761,9 @@ def _column_bytes(segment: Any, name: str) -> tuple[bytes, Sequence[int], Sequen
         return b"".join(values), offsets, [len(v) for v in values]
     offsets, sizes = reader._offsets, reader._lengths
     total = (offsets[-1] + sizes[-1]) if len(sizes) else 0
+    view = getattr(reader._dbfile, "_buf", None)  # the mmapped segment: no copy
+    if view is not None:
+        return memoryview(view)[reader._basepos : reader._basepos + total], offsets, sizes
     return reader._dbfile.get(reader._basepos, total), offsets, sizes
 
 
