@@ -680,7 +680,8 @@ class Report:
         rank = self.share(profile, "ranking every match")
         if rank is None:
             return None
-        decode = self.share(profile, "  decoding postings") or 0.0
+        decode = self.share(profile, "decoding postings") or 0.0
+        phrases = self.share(profile, "phrases: word for word") or 0.0
         row = self.share(profile, "loading the top 10") or 0.0
         marks = self.share(profile, "highlighting") or 0.0
         counts = self.profiles[profile].counts
@@ -700,8 +701,9 @@ class Report:
         return rank, (
             f"**Ranking every match over numpy arrays** (`Engine._rank`, `search/vector.py`): "
             f"{rank:.0%} of the 50 warm queries' time (report corpus), of which decoding "
-            f"postings from whoosh's pickled blocks is {decode:.0%}{kept}; loading the top "
-            f"10's stored passages {row:.0%}, highlighting them {marks:.0%}. "
+            f"postings from whoosh's pickled blocks is {decode:.0%}{kept} and checking "
+            f"phrases word for word {phrases:.0%}; loading the top 10's stored passages "
+            f"{row:.0%}, highlighting them {marks:.0%}. "
             f"{'; '.join(stats)}. The rest of the gap to tantivy is Python's per-query "
             "overhead (parsing, numpy calls on small arrays, whoosh's stored fields) and "
             "decoding whoosh's postings the first time: a query new to the process reads "
