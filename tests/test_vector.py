@@ -231,3 +231,19 @@ def test_phrases_checked_in_small_batches_give_the_same_passages(
     arrays = Engine.open(whoosh.store.folder, vector=True)
     for query in ['"children in care"', '"the local authority"', '"help and protection"']:
         _same(whoosh, arrays, query)
+
+
+def test_phrases_across_segments(tmp_path: Path) -> None:
+    """Fingerprints of several segments are joined with their docnums kept in step."""
+    corpus = write_corpus(tmp_path / "c", {"a.txt": "Children in care.\n\nCare plans.\n"})
+    build_index([corpus], tmp_path / "index")
+    write_corpus(corpus, {"b.txt": "Plans for children in care.\n\nChildren of care.\n"})
+    build_index([corpus], tmp_path / "index")
+    store = Engine.open(tmp_path / "index").store
+    assert len(store.searcher.reader().leaf_readers()) == 2  # the second run's own segment
+    for vector in (False, True):
+        hits = Engine.open(tmp_path / "index", vector=vector).search('"children in care"')
+        assert sorted(h.text for h in hits.results) == [
+            "Children in care.",
+            "Plans for children in care.",
+        ]
