@@ -1,6 +1,6 @@
 """The benchmark: our passage index against SQLite FTS5, tantivy, bm25s and ripgrep.
 
-    make bench                              # the full run (about 20 minutes), or:
+    make bench                              # the full run (about 12 minutes on 2 cores), or:
     .venv/bin/python bench/run.py [--quick] [--corpus DIR] [--work DIR] [--out FILE]
 
 `--quick` skips the 10x corpus and repeats less (a few minutes). Results go to
