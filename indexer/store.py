@@ -227,17 +227,25 @@ class PassageRow:
 
 
 class ColumnCache:
-    """Column readers, built once per segment reader: whoosh reads a whole column's offsets
-    each time one is opened, which cost more than the search itself."""
+    """Column readers, built once per open reader: whoosh reads a whole column's offsets
+    each time one is opened, which cost more than the search itself. Kept as long as the
+    reader lives (a store keeps its reader open until it is closed)."""
 
     def __init__(self) -> None:
-        self._readers: dict[tuple[int, str], Any] = {}
+        self._readers: weakref.WeakKeyDictionary[Any, dict[tuple[str, bool], Any]] = (
+            weakref.WeakKeyDictionary()
+        )
 
-    def get(self, reader: Any, name: str) -> Any:
-        key = (id(reader), name)
-        if key not in self._readers:
-            self._readers[key] = reader.column_reader(name)
-        return self._readers[key]
+    def get(self, reader: Any, name: str, *, translate: bool = True) -> Any:
+        """`translate=False`: the column's bytes as stored (no conversion per value)."""
+        columns = self._readers.setdefault(reader, {})
+        key = (name, translate)
+        if key not in columns:
+            columns[key] = reader.column_reader(name, translate=translate)
+        return columns[key]
+
+
+COLUMNS = ColumnCache()  # shared by the store and the queries it builds (_InSequence)
 
 
 class ExactBM25(scoring.WeightingModel):
@@ -245,18 +253,15 @@ class ExactBM25(scoring.WeightingModel):
 
     use_final = False
 
-    def __init__(
-        self, k1: float, b: float, avgdl: float, doc_count: int, columns: ColumnCache
-    ) -> None:
+    def __init__(self, k1: float, b: float, avgdl: float, doc_count: int) -> None:
         self.k1, self.b, self.avgdl, self.doc_count = k1, b, avgdl, doc_count
-        self.columns = columns
 
     def scorer(self, searcher: Any, fieldname: str, text: bytes, qf: int = 1) -> scoring.BaseScorer:
         if fieldname != TEXT_FIELD:  # metadata fields filter; they do not score
             return _ConstantScorer(0.0)
         n = searcher.get_parent().doc_frequency(fieldname, text)
         idf = bm25_idf(self.doc_count, n)
-        lengths = self.columns.get(searcher.reader(), "length")
+        lengths = COLUMNS.get(searcher.reader(), "length")
         return _ExactBM25Scorer(idf * qf, lengths, self.k1, self.b, self.avgdl)
 
 
@@ -350,23 +355,11 @@ class _InSequence(_Unscored):
         m = self.child.matcher(searcher, context)
         if isinstance(m, matching.NullMatcherClass):
             return m
-        column = _sequence_column(searcher.reader())
+        column = COLUMNS.get(searcher.reader(), "sequence", translate=False)
         ids = array("I", (d for d in m.all_ids() if holds_phrase(column[d], self.phrase)))
         if not ids:
             return matching.NullMatcher()
         return matching.ListMatcher(ids, weights=array("f", bytes(4 * len(ids))), term=m.term())
-
-
-_SEQUENCE_COLUMNS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-
-
-def _sequence_column(reader: Any) -> Any:
-    """The `sequence` column of an open reader, built once (whoosh reads a column's offsets
-    each time one is opened)."""
-    column = _SEQUENCE_COLUMNS.get(reader)
-    if column is None:
-        column = _SEQUENCE_COLUMNS[reader] = reader.column_reader("sequence", translate=False)
-    return column
 
 
 def holds_phrase(sequence: bytes, phrase: bytes) -> bool:
@@ -486,7 +479,6 @@ class Store:
         self.problems = problems or {}
         self._index: Any = None
         self._searcher: Any = None
-        self._columns = ColumnCache()  # tied to the searcher's readers, which live as long
         self.generation: Path | None = None
         self._count: int | None = None
         self._average: float | None = None
@@ -575,7 +567,7 @@ class Store:
     ) -> list[tuple[float, int]]:
         """Every matching passage as (score, docnum), best first; ties in index order.
         Passages that match any clause of `exclude` are left out."""
-        weighting = ExactBM25(k1, b, self.average_length(), self.passage_count(), self._columns)
+        weighting = ExactBM25(k1, b, self.average_length(), self.passage_count())
         searcher = searching.Searcher(
             self.searcher.reader(), weighting=weighting, closereader=False
         )
@@ -588,16 +580,12 @@ class Store:
 
     def doc_id_of(self, docnum: int) -> str:
         """The document a passage belongs to, from a column (no stored fields are loaded)."""
-        return self._columns.get(self.searcher.reader(), "doc_id")[docnum]
+        return COLUMNS.get(self.searcher.reader(), "doc_id")[docnum]
 
     def row(self, docnum: int) -> PassageRow:
         """The stored passage behind a search result."""
         reader = self.searcher.reader()
-        return _row(reader.stored_fields(docnum), self._columns.get(reader, "length")[docnum])
-
-    def text(self, docnum: int) -> str:
-        """Just the passage's text."""
-        return self.searcher.reader().stored_fields(docnum)["text"]
+        return _row(reader.stored_fields(docnum), COLUMNS.get(reader, "length")[docnum])
 
     def get(self, citation: str) -> PassageRow | None:
         stored = self.searcher.document(citation=citation)
@@ -706,7 +694,7 @@ class Store:
 
             reader = self.searcher.reader()
             parts = [
-                np.asarray(list(self._columns.get(segment, "length")), dtype=np.float64)
+                np.asarray(list(COLUMNS.get(segment, "length")), dtype=np.float64)
                 for segment, _ in reader.leaf_readers()
             ]
             self._lengths = np.concatenate(parts) if parts else np.zeros(0, np.float64)

@@ -30,14 +30,11 @@ def bm25_term_weight(
     tf: float, length: float, avg_length: float, k1: float = K1, b: float = B
 ) -> float:
     """tf * (k1 + 1) / (tf + k1 * (1 - b + b * |d| / avgdl)): the saturating tf part."""
-    if tf <= 0:
-        return 0.0
-    norm = 1.0 - b + b * (length / avg_length if avg_length else 0.0)
-    return tf * (k1 + 1.0) / (tf + k1 * norm)
+    return 0.0 if tf <= 0 else bm25_term_weights(tf, length, avg_length, k1, b)
 
 
 def bm25_term_weights(tf: Any, length: Any, avg_length: float, k1: float = K1, b: float = B) -> Any:
-    """`bm25_term_weight` for whole arrays at once (numpy: every tf > 0, as postings are)."""
+    """The same for numbers or whole numpy arrays at once (every tf > 0, as postings are)."""
     norm = 1.0 - b + b * (length / avg_length if avg_length else 0.0 * length)
     return tf * (k1 + 1.0) / (tf + k1 * norm)
 

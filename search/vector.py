@@ -50,16 +50,14 @@ class VectorScorer:
         allowed: frozenset[str] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(scores, docnums) of every matching passage, best first, ties in index order."""
-        # Where a passage may match at all (metadata, filters, deletions): worked out first,
-        # so that phrases are checked only there ("children in care" --year 2022).
+        # Where a passage may match at all (metadata, filters): worked out first, so that
+        # phrases are checked only there ("children in care" --year 2022). Deleted passages
+        # are gone already: Store.postings leaves them out, as whoosh's queries do.
         narrow: np.ndarray | None = None
         for clause in restrict:
             narrow = self._and(narrow, self._marks(self._docnums(clause)))
         if allowed is not None:
             narrow = self._and(narrow, self._marks(self.store.passage_docnums(sorted(allowed))))
-        live = self.store.live_mask()
-        if live is not None:
-            narrow = self._and(narrow, live)
         scores = np.zeros(self.size, dtype=np.float64)
         hits = np.ones(self.size, dtype=bool)  # metadata clauses alone: every passage
         if should:
