@@ -7,6 +7,7 @@ finds and no fact supplies stays unknown. Every value records where it came from
 
 from __future__ import annotations
 
+import datetime
 import re
 import tomllib
 from collections.abc import Mapping
@@ -25,7 +26,8 @@ from indexer.dates import (
     parse_iso,
     parse_range,
 )
-from indexer.ofsted import extract_report_metadata
+from indexer.display import shown
+from indexer.ofsted import extract_report_metadata, normalise_grade
 from indexer.records import Metadata
 
 FACTS_FILE = "facts.toml"
@@ -56,29 +58,68 @@ Facts = Mapping[str, Mapping[str, Fact]]  # document id -> field -> fact
 
 
 def load_facts(folder: Path) -> dict[str, dict[str, Fact]]:
-    """Read `facts.toml` from a corpus folder (absent is fine: no facts)."""
+    """Read `facts.toml` from a corpus folder (absent is fine: no facts). Anything malformed
+    is a FactsError of one line naming the file, the entry and what is wrong."""
     path = folder / FACTS_FILE
     if not path.is_file():
         return {}
     try:
         data = tomllib.loads(path.read_text("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise FactsError(f"{path}: {error}") from None
+    except UnicodeDecodeError as error:
+        raise FactsError(f"{path}: not UTF-8 text ({error.reason})") from None
+    except OSError as error:
+        raise FactsError(f"{path}: cannot read: {error.strerror or error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise FactsError(f"{path}: not valid TOML: {' '.join(str(error).split())}") from None
+    others = sorted(set(data) - {"fact"})
+    if others:
+        raise FactsError(f"{path}: unknown table '{others[0]}': facts are [[fact]] entries")
+    entries = data.get("fact", [])
+    if not isinstance(entries, list):
+        raise FactsError(f"{path}: 'fact' must be [[fact]] entries, one per fact")
     facts: dict[str, dict[str, Fact]] = {}
-    for i, entry in enumerate(data.get("fact", []), start=1):
-        where = f"{path}: fact {i}"
-        missing = [k for k in ("document", "field", "value", "source") if k not in entry]
-        if missing:
-            raise FactsError(f"{where} lacks {', '.join(missing)}")
-        if entry["field"] not in FIELDS:
-            raise FactsError(f"{where}: unknown field '{entry['field']}' (one of {FIELDS})")
-        if not str(entry["source"]).strip():
-            raise FactsError(f"{where}: a fact needs a source")
-        value = entry["value"]
-        if entry["field"] in ("date", "inspection_start", "inspection_end"):
-            value = parse_iso(str(value)).iso
-        facts.setdefault(entry["document"], {})[entry["field"]] = Fact(value, entry["source"])
+    for i, entry in enumerate(entries, start=1):
+        document, name, fact = _read_fact(entry, f"{path}: fact {i}")
+        facts.setdefault(document, {})[name] = fact
     return facts
+
+
+def _read_fact(entry: object, where: str) -> tuple[str, str, Fact]:
+    """(document id, field, fact) of one [[fact]] entry, every part checked."""
+    if not isinstance(entry, dict):
+        raise FactsError(f"{where}: not a table of document, field, value and source")
+    missing = [k for k in ("document", "field", "value", "source") if k not in entry]
+    if missing:
+        raise FactsError(f"{where} lacks {', '.join(missing)}")
+    document, name, source = entry["document"], entry["field"], entry["source"]
+    for key, given in (("document", document), ("field", name), ("source", source)):
+        if not isinstance(given, str) or not given.strip():
+            raise FactsError(f"{where}: {key} must be non-empty text")
+    if name not in FIELDS:
+        raise FactsError(f"{where}: unknown field '{name}' (one of {', '.join(FIELDS)})")
+    try:
+        value = _fact_value(name, entry["value"])
+    except ValueError as error:
+        raise FactsError(f"{where} (document '{document}', field '{name}'): {error}") from None
+    return document, name, Fact(value, source)
+
+
+def _fact_value(name: str, value: object) -> str | int:
+    """A fact's value as the field holds it; ValueError says what is wrong with it."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, datetime.date)):
+        raise ValueError(f"the value must be text or a number, not {type(value).__name__}")
+    if name in ("date", "inspection_start", "inspection_end"):
+        return parse_iso(str(value)).iso  # a TOML date (2022-06-21 unquoted) reads the same
+    if name == "inspection_year":
+        year = str(value).strip()
+        if not re.fullmatch(r"(19|20)\d\d", year, re.ASCII):
+            raise ValueError(f"'{shown(str(value))}' is not a year (such as 2017)")
+        return int(year)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("the value must be non-empty text")
+    if name == "overall_effectiveness":
+        return normalise_grade(value)
+    return value.strip()
 
 
 # --- rules over the text -------------------------------------------------------------------

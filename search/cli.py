@@ -5,12 +5,16 @@ Exit codes: 0 success (zero hits included), 1 a runtime error, 2 a usage error.
 
 from __future__ import annotations
 
+import contextlib
+import difflib
+import errno
 import functools
 import json
+import math
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,14 +32,51 @@ _ASCII = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "
                         "\u00a0": " ", "•": "*", "◼": "*", "£": "GBP "})  # fmt: skip
 
 
+class OutputError(click.ClickException):
+    """Standard output cannot be written (closed, or a full disk)."""
+
+
 def echo(message: str = "", *, err: bool = False, color: bool | None = None) -> None:
-    """click.echo, but readable on a terminal that cannot show UTF-8: typographic marks as
-    ASCII, anything else as '?'."""
+    """click.echo, but readable on a terminal that cannot show UTF-8 (typographic marks as
+    ASCII, anything else as '?'), and a failed write to stdout is one line, not a traceback."""
     stream = sys.stderr if err else sys.stdout
+    if stream is None and not err:
+        raise OutputError("cannot write the output: standard output is closed")
     encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
     if encoding not in ("utf-8", "utf8", "utf-16", "utf-32"):
         message = message.translate(_ASCII).encode(encoding, "replace").decode(encoding)
-    click.echo(message, err=err, color=color)
+    try:
+        click.echo(message, err=err, color=color)
+    except BrokenPipeError:
+        raise  # a reader that went away: quiet (see main)
+    except OSError as error:
+        if err:
+            raise
+        raise OutputError(f"cannot write the output: {error.strerror or error}") from None
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """ "1 passage", "2 passages" """
+    return f"{count} {singular if count == 1 else plural_form or singular + 's'}"
+
+
+class FiniteFloat(click.FloatRange):
+    """A float within bounds that is a real number: 'nan' and 'inf' are usage errors."""
+
+    name = "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+# Bounds that keep every score a finite number far from overflow (a passage's term frequency
+# is at most a few thousand): beyond them a parameter changes nothing a person could want.
+K1_RANGE = FiniteFloat(0, 1000)
+B_RANGE = FiniteFloat(0, 1)
+BOOST_RANGE = FiniteFloat(0, 1000)
 
 
 def ranking_options(function: F) -> F:
@@ -49,7 +90,7 @@ def ranking_options(function: F) -> F:
         ),
         click.option(
             "--heading-boost",
-            type=click.FloatRange(min=0),
+            type=BOOST_RANGE,
             default=0.0,
             help="Weight of query words found in a passage's heading (section or title).",
         ),
@@ -83,7 +124,12 @@ def json_option(function: F) -> F:
 
 
 def _echo_json(data: Any) -> None:
-    echo(json.dumps(data, ensure_ascii=False, indent=2))
+    try:
+        # the last guard: NaN and Infinity are not JSON, whatever produced them
+        text = json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)
+    except ValueError as error:
+        raise click.ClickException(f"cannot write JSON: {error}") from None
+    echo(text)
 
 
 def _use_color(choice: str) -> bool:
@@ -91,7 +137,8 @@ def _use_color(choice: str) -> bool:
         return True
     if choice == "never":
         return False
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    tty = sys.stdout is not None and sys.stdout.isatty()
+    return tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
 def _open_engine(index_dir: Path, *, build_if_missing: bool = False) -> Any:
@@ -123,7 +170,55 @@ def _open_engine(index_dir: Path, *, build_if_missing: bool = False) -> Any:
         ) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The `search` group: a usage error is one line, with where to find help."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        with _one_line_usage_errors():
+            return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _one_line_usage_errors():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    """click prints a usage error after the command's usage lines: make it the one line."""
+    try:
+        yield
+    except click.UsageError as error:
+        if error.ctx is None:
+            raise
+        message = error.format_message()
+        if type(error) is not click.UsageError:  # click's own: say where help is
+            message += f" (see '{error.ctx.command_path} --help')"
+        raise click.UsageError(message) from None
+
+
+class QueryCommand(click.Command):
+    """`search query`: a word may start with "-" (an excluded word), but never with "--".
+
+    Unknown options are let through as words (for "-adoption"); a word starting with "--"
+    before a lone "--" is taken for a mistyped option and refused, naming the closest one.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options = [p for p in self.get_params(ctx) if isinstance(p, click.Option)]
+        names = {name for o in options for name in o.opts + o.secondary_opts}
+        takes_value = {name for o in options if not o.is_flag for name in o.opts}
+        position = 0
+        while position < len(args) and args[position] != "--":
+            name, equals, _ = args[position].partition("=")
+            if name.startswith("--") and name not in names:
+                closest = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0)
+                message = f"No such option '{name}'. Did you mean '{closest[0]}'?"
+                raise click.NoSuchOption(name, message, ctx=ctx)
+            position += 2 if name in takes_value and not equals else 1
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="passage-search")
 def cli() -> None:
     """Find, filter and cite passages in inspection reports and the news about them.
@@ -250,6 +345,7 @@ def _previous_roots(index_dir: Path) -> list[Path]:
 
 @cli.command(
     "query",
+    cls=QueryCommand,
     # "-adoption" is an excluded word, not an option; so no short options here but --help
     context_settings={"ignore_unknown_options": True, "help_option_names": ["--help"]},
 )
@@ -265,8 +361,8 @@ def _previous_roots(index_dir: Path) -> list[Path]:
     "adequate, inadequate.",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
-@click.option("--k1", type=click.FloatRange(min=0), default=K1, show_default=True, help="BM25 k1.")
-@click.option("--b", type=click.FloatRange(0, 1), default=B, show_default=True, help="BM25 b.")
+@click.option("--k1", type=K1_RANGE, default=K1, show_default=True, help="BM25 k1.")
+@click.option("--b", type=B_RANGE, default=B, show_default=True, help="BM25 b.")
 @click.option(
     "--color",
     "--colour",
@@ -369,7 +465,8 @@ def _print_hits(result: Any, documents: dict[str, Any], color: bool) -> None:
         return
     shown = len(result.results)
     more = f"; showing the best {shown}" if shown < result.total else ""
-    out(f"{result.total} passages match {result.query!r}{more}.\n")
+    verb = "matches" if result.total == 1 else "match"
+    out(f"{plural(result.total, 'passage')} {verb} {result.query!r}{more}.\n")
     for hit in result.results:
         out(f"{hit.rank}. {style(hit.citation, bold=True)}{_where(hit)}  (score {hit.score:.3f})")
         about = [hit.title or hit.source]
@@ -461,7 +558,7 @@ def documents_command(as_json: bool, index_dir: Path) -> None:
         _echo_json([asdict(d) for d in documents])
         return
     for doc in documents:
-        echo(f"{doc.doc_id}  ({doc.passages} passages)")
+        echo(f"{doc.doc_id}  ({plural(doc.passages, 'passage')})")
         echo(f"   {doc.title or '(no title)'}")
         facts = [
             f"publisher: {doc.publisher or 'unknown'}",
@@ -475,7 +572,7 @@ def documents_command(as_json: bool, index_dir: Path) -> None:
         echo("   " + " | ".join(facts))
         echo(f"   {doc.source}\n")
     total = sum(d.passages for d in documents)
-    echo(f"{len(documents)} documents, {total} passages.")
+    echo(f"{plural(len(documents), 'document')}, {plural(total, 'passage')}.")
 
 
 # --- eval -------------------------------------------------------------------------------------
@@ -483,8 +580,8 @@ def documents_command(as_json: bool, index_dir: Path) -> None:
 
 @cli.command("eval")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--k1", type=click.FloatRange(min=0), default=K1, show_default=True, help="BM25 k1.")
-@click.option("--b", type=click.FloatRange(0, 1), default=B, show_default=True, help="BM25 b.")
+@click.option("--k1", type=K1_RANGE, default=K1, show_default=True, help="BM25 k1.")
+@click.option("--b", type=B_RANGE, default=B, show_default=True, help="BM25 b.")
 @ranking_options
 @json_option
 @index_option
@@ -504,6 +601,7 @@ def eval_command(
     qrels.tsv: its corpus is indexed in a temporary folder), or a file of your own judged
     queries (query<TAB>citation key<TAB>grade, one a line) run against --index.
     """
+    from indexer.display import shown
     from search.evaluate import JudgementsError, evaluate_collection, evaluate_judged_file
 
     try:
@@ -515,12 +613,24 @@ def eval_command(
             report = evaluate_judged_file(engine, path, k1=k1, b=b, refine=refine)
     except JudgementsError as error:
         raise click.UsageError(str(error)) from None
+    if report.not_in_index:
+        # a warning, not an error: the metrics are still trec_eval's, and a key gone stale
+        # after its document changed should not stop the rest being measured
+        where = "the collection's corpus" if path.is_dir() else f"the index {index_dir}/"
+        examples = ", ".join(shown(e) for e in report.not_in_index_examples)
+        more = ", ..." if report.not_in_index > len(report.not_in_index_examples) else ""
+        echo(
+            f"warning: {plural(report.not_in_index, 'judged document')} not in {where} "
+            f"(they count as relevant and never found): {examples}{more}",
+            err=True,
+        )
     if as_json:
         _echo_json(asdict(report))
         return
     echo(
-        f"{report.collection}: {report.queries} judged queries over {report.documents} "
-        f"documents, k1={report.k1:g} b={report.b:g}, {report.refinements}"
+        f"{report.collection}: {plural(report.queries, 'judged query', 'judged queries')} "
+        f"over {plural(report.documents, 'document')}, k1={report.k1:g} b={report.b:g}, "
+        f"{report.refinements}"
     )
     for label, value in (
         ("nDCG@10", report.ndcg_at_10),
@@ -536,18 +646,67 @@ def eval_command(
 
 
 def main() -> None:
-    """Console entry point: a closed pipe (`search query x | head -1`) ends quietly, and a
+    """Console entry point: a closed pipe (`search query x | head -1`) ends quietly, a stdout
+    that cannot be written (closed, a full disk) is one line on stderr and exit 1, and a
     terminal that cannot show UTF-8 gets readable ASCII rather than an error."""
     if hasattr(signal, "SIGPIPE"):
         # as grep and head do: a reader that went away ends us quietly (exit status 141)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if sys.stdout is None:  # started with stdout closed (`>&-`): echo() says so
+        _occupy_closed_descriptor(1)
     try:
         cli(standalone_mode=True)
     except BrokenPipeError:
-        # Python flushes stdout at exit and would complain again; point it at devnull.
+        _silence_stdout()
+        sys.exit(0)
+    except SystemExit as done:
+        sys.exit(_flushed(done.code))
+    except OSError as error:
+        # click's own output (--help, --version) that could not be written; any other
+        # OSError names its file and is not ours to explain
+        if error.filename is not None or error.errno not in _WRITE_ERRORS:
+            raise
+        _silence_stdout()
+        echo(f"Error: cannot write the output: {error.strerror}", err=True)
+        sys.exit(1)
+
+
+_WRITE_ERRORS = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EBADF}
+
+
+def _flushed(code: int | str | None) -> int | str | None:
+    """The exit code once stdout's last bytes are written; a write that fails now is reported
+    here (unless the command already failed), never by Python at exit as a traceback."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError as error:
+        _silence_stdout()
+        if code in (0, None):
+            echo(f"Error: cannot write the output: {error.strerror or error}", err=True)
+            return 1
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at devnull: Python flushes it at exit and would complain again."""
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
+    except (OSError, ValueError, AttributeError):
+        pass  # no descriptor to replace: nothing will be flushed to it
+
+
+def _occupy_closed_descriptor(fd: int) -> None:
+    """Hold a closed standard descriptor with devnull, so that no file opened later (an
+    index file) gets its number and receives what a worker process prints."""
+    try:
+        os.fstat(fd)
+    except OSError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        if devnull != fd:
+            os.dup2(devnull, fd)
+            os.close(devnull)
 
 
 if __name__ == "__main__":

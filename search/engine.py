@@ -47,6 +47,7 @@ from search.rerank import Refinements, heading_bonus, mixed_counts, proximity_bo
 __all__ = [
     "CitationNotFound",
     "Engine",
+    "FieldValueError",
     "FilterError",
     "Hit",
     "IndexDamaged",
@@ -70,6 +71,10 @@ class QueryError(ValueError):
 
 class FilterError(ValueError):
     """A filter's value cannot be used (a malformed date or year, an unknown source)."""
+
+
+class FieldValueError(QueryError, FilterError):
+    """A field in the query has a value it cannot take (year:abcd, grade:foo, paragraph:x)."""
 
 
 class CitationNotFound(KeyError):
@@ -173,7 +178,8 @@ class Engine:
         return self._passage(self._row(citation))
 
     def _row(self, citation: str) -> PassageRow:
-        match = _CITATION.fullmatch(citation or "")
+        # a key pasted with the space or newline around it is still the key
+        match = _CITATION.fullmatch((citation or "").strip())
         if not match:
             raise CitationNotFound(
                 f"'{shown(citation)}' is not a citation key: they look like <document id>#<n>, "
@@ -188,7 +194,7 @@ class Engine:
             what = (
                 f"paragraph {number} in '{shown(doc_id)}'"
                 if by_label
-                else f"passage '{shown(citation)}'"
+                else f"passage '{shown(doc_id)}#{number}'"
             )
             raise CitationNotFound(f"no {what} in the index")
         return row
@@ -489,11 +495,11 @@ class Engine:
     def _clause(self, clause: Clause) -> tuple[TermClause, _Analysed | None] | None:
         """A parsed clause -> the store's clause (and its analysis, for text clauses)."""
         name = clause.field
-        if name == "year":
+        if name in ("year", "grade"):  # as strict as --year and --grade
             try:
-                docs = self._filters(year=clause.text) or frozenset()
-            except FilterError:
-                return None
+                docs = self._filters(**{name: clause.text}) or frozenset()
+            except FilterError as error:
+                raise FieldValueError(str(error)) from None
             return TermClause("doc_id", tuple(sorted(docs)), "any"), None
         if name == "source":
             docs = self.match_sources(clause.text)
@@ -501,14 +507,13 @@ class Engine:
         if name in ("title", "publisher", "local_authority"):
             docs = self._documents_where(name, clause.text)
             return TermClause("doc_id", tuple(sorted(docs)), "any"), None
-        if name == "grade":
-            try:
-                docs = self._filters(grade=clause.text) or frozenset()
-            except FilterError:
-                return None
-            return TermClause("doc_id", tuple(sorted(docs)), "any"), None
         if name == "paragraph":
-            return TermClause("paragraph", (clause.text.strip(".").strip(),), "term"), None
+            label = clause.text.strip(".").strip()
+            if not _PARAGRAPH_LABEL.fullmatch(label):
+                raise FieldValueError(
+                    f"'{shown(clause.text)}' is not a paragraph number: use paragraph:27"
+                )
+            return TermClause("paragraph", (label,), "term"), None
         if clause.prefix:
             word = normalise_word(clause.text.rstrip("*"))
             if not word:
@@ -527,6 +532,9 @@ class Engine:
             return TermClause(name, terms, "phrase", sequence_of(sequence)), analysed
         return TermClause(name, terms, "term"), analysed
 
+
+# a report's own paragraph numbers (indexer.chunk: "27. When children ...")
+_PARAGRAPH_LABEL = re.compile(r"\d{1,3}", re.ASCII)
 
 # "<document id>#<n>" or "<document id>#p<paragraph label>"; NUL never belongs in a key
 _CITATION = re.compile(r"([^#\x00]+)#(p|¶)?([1-9]\d{0,6})")

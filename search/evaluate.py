@@ -26,12 +26,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.display import shown
 from search.bm25 import K1, B
-from search.engine import PLAIN, Engine
+from search.engine import PLAIN, CitationNotFound, Engine, QueryError
 from search.metrics import Scores, evaluate
 from search.rerank import Refinements
 
 DEPTH = 1000  # documents retrieved per query (trec_eval's and BEIR's usual depth)
+EXAMPLES = 5  # unknown judged documents named in a report
 
 
 class JudgementsError(ValueError):
@@ -83,27 +85,12 @@ def load_beir(folder: Path) -> Collection:
             f"{folder} is not a test collection: it lacks {', '.join(missing)} "
             "(expected BEIR layout: corpus.jsonl, queries.jsonl, qrels.tsv)"
         )
-    qrels: dict[str, dict[str, int]] = {}
-    try:
-        lines = (folder / "qrels.tsv").read_text("utf-8").splitlines()
-        for number, line in enumerate(lines, start=1):
-            parts = line.split("\t")
-            if number == 1 and not parts[-1].strip().lstrip("-").isdigit():
-                continue  # the header
-            if len(parts) < 3 or not parts[2].strip().lstrip("-").isdigit():
-                raise JudgementsError(
-                    f"{folder / 'qrels.tsv'}:{number}: expected query, document, grade"
-                )
-            qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
-        queries = {}
-        with (folder / "queries.jsonl").open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    query = json.loads(line)
-                    if query["_id"] in qrels:
-                        queries[query["_id"]] = query["text"]
-    except (OSError, UnicodeDecodeError, ValueError, KeyError) as error:
-        raise JudgementsError(f"{folder}: {error}") from None
+    qrels = _load_qrels(folder / "qrels.tsv")
+    queries = {}
+    for _, query in _json_objects(folder / "queries.jsonl", ("_id", "text")):
+        query_id = str(query["_id"]).strip()
+        if query_id in qrels:
+            queries[query_id] = str(query["text"])
     missing_queries = sorted(set(qrels) - set(queries))
     if missing_queries:
         raise JudgementsError(
@@ -112,18 +99,71 @@ def load_beir(folder: Path) -> Collection:
     return Collection(folder.name, folder, queries, qrels)
 
 
+def _load_qrels(path: Path) -> dict[str, dict[str, int]]:
+    """query id -> {document id: grade}, from a BEIR qrels.tsv (its header line is skipped)."""
+    qrels: dict[str, dict[str, int]] = {}
+    for number, line in enumerate(_read_lines(path), start=1):
+        parts = line.split("\t")
+        if not line.strip() or (number == 1 and not parts[-1].strip().lstrip("-").isdigit()):
+            continue  # a blank line, or the header
+        if len(parts) < 3 or not parts[2].strip().lstrip("-").isdigit():
+            raise JudgementsError(f"{path}:{number}: expected query, document, grade")
+        qrels.setdefault(parts[0].strip(), {})[parts[1].strip()] = int(parts[2])
+    if not qrels:
+        raise JudgementsError(f"{path}: no judgements")
+    return qrels
+
+
+def _read_lines(path: Path) -> Iterator[str]:
+    """The lines of a UTF-8 file, streamed; unreadable or not UTF-8 is a JudgementsError."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                yield line.rstrip("\r\n")
+    except UnicodeDecodeError as error:
+        raise JudgementsError(f"{path}: not UTF-8 text ({error.reason})") from None
+    except OSError as error:
+        raise JudgementsError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
+def _json_objects(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line of a JSON-lines file; any line that is
+    not a JSON object with the `required` fields is a JudgementsError naming it."""
+    for number, line in enumerate(_read_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError as error:
+            raise JudgementsError(f"{path}:{number}: not JSON ({error})") from None
+        if not isinstance(value, dict):
+            raise JudgementsError(
+                f"{path}:{number}: expected a JSON object, found {type(value).__name__}"
+            )
+        missing = [name for name in required if name not in value]
+        if missing:
+            raise JudgementsError(f"{path}:{number}: the object lacks {', '.join(missing)}")
+        wrong = [n for n in ("_id", "title", "text") if not isinstance(value.get(n, ""), _TEXT)]
+        if wrong:
+            raise JudgementsError(f"{path}:{number}: {', '.join(wrong)} is not text")
+        yield number, value
+
+
+_TEXT = (str, int, type(None))  # BEIR ids are strings, some collections' are numbers
+
+
 def corpus_records(folder: Path) -> Iterator[object]:
     from indexer.pipeline import Record
 
-    with (folder / "corpus.jsonl").open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                doc = json.loads(line)
-                yield Record(str(doc["_id"]), doc.get("title") or "", doc.get("text") or "")
-            except (ValueError, KeyError) as error:
-                raise JudgementsError(f"{folder / 'corpus.jsonl'}:{number}: {error}") from None
+    path = folder / "corpus.jsonl"
+    seen: set[str] = set()
+    for number, doc in _json_objects(path, ("_id",)):
+        doc_id = str(doc["_id"]).strip()
+        if not doc_id or doc_id in seen:
+            what = "an empty" if not doc_id else f"a repeated ('{doc_id[:40]}')"
+            raise JudgementsError(f"{path}:{number}: {what} _id")
+        seen.add(doc_id)
+        yield Record(doc_id, str(doc.get("title") or ""), str(doc.get("text") or ""))
 
 
 def trec_order(scores: Mapping[str, float]) -> list[str]:
@@ -147,6 +187,10 @@ class EvalReport:
     map: float
     index_seconds: float
     query_seconds: float
+    # judged documents (or passage keys) the corpus (or index) does not hold: they count as
+    # relevant and never retrieved, as trec_eval counts them, so they lower every metric
+    not_in_index: int = 0
+    not_in_index_examples: tuple[str, ...] = ()
 
 
 def evaluate_collection(
@@ -168,7 +212,10 @@ def evaluate_collection(
             corpus_records(folder), Path(tmp), source=str(folder), progress=show
         )
         indexed = time.perf_counter()
+        if not documents:
+            raise JudgementsError(f"{folder / 'corpus.jsonl'}: no documents")
         engine = Engine.open(Path(tmp))
+        unknown = _unknown(collection.qrels, set(engine.store.documents))
         try:
             runs = {}
             for query_id in _progress(collection.queries, show):
@@ -180,7 +227,7 @@ def evaluate_collection(
         done = time.perf_counter()
     scores = evaluate(runs, collection.qrels)
     timing = (indexed - started, done - indexed)
-    return _report(collection.name, documents, scores, k1, b, refine, timing)
+    return _report(collection.name, documents, scores, k1, b, refine, timing, unknown)
 
 
 def evaluate_judged_file(
@@ -193,17 +240,44 @@ def evaluate_judged_file(
     progress: bool | None = None,
 ) -> EvalReport:
     """A person's judged queries (see the module docstring) over the index they search."""
-    judged = load_judged_queries(path)
+    judged, unknown = _as_indexed(engine, load_judged_queries(path))
     show = sys.stderr.isatty() if progress is None else progress
     started = time.perf_counter()
     runs = {}
     for query in _progress(judged, show):
-        hits = engine.search(query, limit=DEPTH, k1=k1, b=b, refine=refine).results
+        try:
+            hits = engine.search(query, limit=DEPTH, k1=k1, b=b, refine=refine).results
+        except QueryError as error:
+            raise JudgementsError(f"{path}: the judged query '{shown(query)}': {error}") from None
         runs[query] = [h.citation for h in hits]
     done = time.perf_counter()
     scores = evaluate(runs, judged)
     documents = len(engine.store.documents)
-    return _report(path.name, documents, scores, k1, b, refine, (0.0, done - started))
+    timing = (0.0, done - started)
+    return _report(path.name, documents, scores, k1, b, refine, timing, unknown)
+
+
+def _as_indexed(
+    engine: Engine, judged: dict[str, dict[str, int]]
+) -> tuple[dict[str, dict[str, int]], list[str]]:
+    """Judged keys as the index writes them (a report's own "#p27" becomes the passage's key,
+    which is what a query returns), and the keys the index does not hold."""
+    keyed: dict[str, dict[str, int]] = {}
+    unknown: list[str] = []
+    for query, grades in judged.items():
+        keyed[query] = {}
+        for citation, grade in grades.items():
+            try:
+                key = engine.passage(citation).citation
+            except CitationNotFound:
+                key = citation
+                unknown.append(citation)
+            keyed[query][key] = max(grade, keyed[query].get(key, grade))
+    return keyed, sorted(set(unknown))
+
+
+def _unknown(qrels: Mapping[str, Mapping[str, int]], known: set[str]) -> list[str]:
+    return sorted({doc for grades in qrels.values() for doc in grades} - known)
 
 
 def _report(
@@ -214,6 +288,7 @@ def _report(
     b: float,
     refine: Refinements,
     timing: tuple[float, float],
+    unknown: list[str],
 ) -> EvalReport:
     return EvalReport(
         collection=name,
@@ -228,6 +303,8 @@ def _report(
         map=scores.map,
         index_seconds=timing[0],
         query_seconds=timing[1],
+        not_in_index=len(unknown),
+        not_in_index_examples=tuple(unknown[:EXAMPLES]),
     )
 
 
