@@ -133,6 +133,7 @@ class DiskFull(OSError):
 
 
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+_UNREADABLE = (errno.EACCES, errno.EPERM)  # whose a folder is cannot be told
 
 
 @contextlib.contextmanager
@@ -519,8 +520,9 @@ class Store:
         for attempt in range(3):
             try:
                 generation = generations.current(folder)
-            except (OSError, ValueError) as error:
-                if not ours and not _made_by_us(folder):
+            except (OSError, ValueError) as error:  # unreadable, a link, or names nothing
+                unreadable = isinstance(error, OSError) and error.errno in _UNREADABLE
+                if not ours and not unreadable and not _made_by_us(folder):
                     raise generations.not_ours(folder) from None
                 raise IndexDamaged(f"{folder}: {error}") from None
             if generation is None:

@@ -135,6 +135,7 @@ FOREIGN: dict[str, Callable[[Path], None]] = {
         _json(f / "gen-00000001" / "documents.json", {"format": 4, "documents": []}),
     ),
     "a CURRENT that is not ours": lambda f: (f / "CURRENT").write_text("version 7\n"),
+    "a CURRENT that is a link": lambda f: (f / "CURRENT").symlink_to(f.parent / "outside.txt"),
     "a LOCK file with words in it": lambda f: (f / "LOCK").write_text("do not delete\n"),
     "a marker of another tool": lambda f: _json(f / MARKER, {"tool": "something-else"}),
     "a symbolic link": lambda f: (f / "link").symlink_to(f.parent / "outside.txt"),
