@@ -175,8 +175,12 @@ def use_stem_table(path: Path | None) -> None:
 
 
 def write_stem_table(path: Path, stems: dict[str, str]) -> None:
+    """Replaced whole, never written in place: the file is a hard link shared with the
+    generation readers are reading (indexer.generations)."""
+    from indexer.generations import write_atomically
+
     lines = sorted(f"{w}\t{s}\n" for w, s in stems.items() if "\t" not in w and "\n" not in w)
-    path.write_text("".join(lines), encoding="utf-8")
+    write_atomically(path, "".join(lines))
 
 
 def read_stem_table(path: Path) -> dict[str, str]:

@@ -1,33 +1,58 @@
 """The index folder as generations: a build never touches what readers are reading.
 
     index/
+      passage-search-index.json   the marker: this folder is an index of this tool
       CURRENT          "gen-00000007": the complete generation readers open
       LOCK             held (flock) by the one process writing; holds its pid
-      gen-00000007/    whoosh's files and documents.json
+      gen-00000007/    whoosh's files, documents.json and stems.tsv
       gen-00000006/    the previous generation, kept for readers that opened it
 
 A writer takes the lock, makes the next generation as hard links to the current one's files
-(whoosh never rewrites a file, it adds new ones), changes it, syncs it to disk, and only
-then points CURRENT at it with an atomic rename. Killed at any moment, by a signal or a power
-cut or a full disk, it leaves CURRENT on a complete generation; the next writer deletes the
-half-made one. The lock is the kernel's (flock): it goes when its process dies, so a killed
-writer never leaves a lock behind.
+(whoosh never rewrites a file, it adds new ones; ours are replaced, never written in place),
+changes it, syncs it to disk, and only then points CURRENT at it with an atomic rename.
+Killed at any moment, by a signal or a power cut or a full disk, it leaves CURRENT on a
+complete generation; the next writer deletes the half-made one before it starts. The lock
+is the kernel's (flock): it goes when its process dies, so a killed writer never leaves a
+lock behind.
+
+Only our own folders: the marker is written first, into a folder that is new or empty; a
+folder without it is written to only if it holds an index of an earlier version of this tool
+(which then gets the marker). Nothing is deleted but files with our names in a folder of
+ours, and nothing is created through a link: every file of ours is new (O_EXCL, O_NOFOLLOW)
+with the umask's permissions, then renamed into place.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import json
 import os
 import re
 import shutil
+import stat
+from collections.abc import Callable
 from pathlib import Path
 
 CURRENT = "CURRENT"
 LOCK = "LOCK"
+MARKER = "passage-search-index.json"
+MANIFEST = "documents.json"  # a generation's documents (indexer.store)
+STEMS = "stems.tsv"  # every word of the corpus with its stem (indexer.analysis.StemTable)
+INDEX_NAME = "passages"  # whoosh's name for the index: its files start with it
+_MARKER_DATA = {"tool": "passage-search", "layout": "generations", "version": 1}
 _GENERATION = re.compile(r"gen-(\d{8})")
 # whoosh's own lock file must not be shared between generations
 _NOT_LINKED = re.compile(r".*_WRITELOCK$|.*\.tmp$")
+# every file a generation can hold: ours (and their temporaries) and whoosh's
+_IN_GENERATION = re.compile(
+    r"(documents\.json|stems\.tsv)|\.(documents\.json|stems\.tsv)(\.\w+)?\.tmp"
+    rf"|_{INDEX_NAME}_\d+\.toc(\.[0-9.]+)?|{INDEX_NAME}_[0-9A-Za-z]+(\.\w+)?"
+)
+_WHOOSH_TEMPORARY = f"{INDEX_NAME}.tmp"  # a folder whoosh keeps while it writes
+# what a run of this tool can leave in a folder before its first generation
+_EARLY_LEFTOVER = re.compile(rf"{LOCK}|\.{re.escape(MARKER)}\.\d+\.tmp")
 
 
 class IndexBusy(RuntimeError):
@@ -38,10 +63,33 @@ class IndexBusy(RuntimeError):
         self.pid = pid
 
 
+class NotOurs(RuntimeError):
+    """A folder or file this tool did not make, where it would write: left as it is."""
+
+
+def not_ours(folder: Path) -> NotOurs:
+    return NotOurs(
+        f"{folder} is not an index of this tool and is not empty: nothing in it was "
+        "touched. Choose a new or empty folder for the index"
+    )
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def read_file(path: Path, limit: int | None = None) -> bytes:
+    """A regular file's bytes (up to `limit`): never through a link, never blocking on a FIFO."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, f"{path} is not a regular file")
+        return handle.read() if limit is None else handle.read(limit)
+
+
 def current(folder: Path) -> Path | None:
     """The generation readers should open, or None if there is none yet."""
     try:
-        name = (folder / CURRENT).read_text("utf-8").strip()
+        name = read_file(folder / CURRENT, 64).decode("utf-8", "replace").strip()
     except FileNotFoundError:
         return None
     if not _GENERATION.fullmatch(name):
@@ -49,9 +97,109 @@ def current(folder: Path) -> Path | None:
     return folder / name
 
 
+def marked(folder: Path) -> bool:
+    """Whether `folder` holds this tool's marker (a regular file, not a link)."""
+    try:
+        data = json.loads(read_file(folder / MARKER, 4096))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("tool") == _MARKER_DATA["tool"]
+
+
+def generation_folders(folder: Path) -> list[Path]:
+    """The folders named as generations (gen-NNNNNNNN, real folders, not links), oldest first."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    found = [
+        Path(e.path)
+        for e in entries
+        if _GENERATION.fullmatch(e.name) and e.is_dir(follow_symlinks=False)
+    ]
+    return sorted(found, key=_number)
+
+
+def is_complete(generation: Path) -> bool:
+    """Whether a generation got as far as its manifest (written last, just before publishing)."""
+    with contextlib.suppress(OSError):
+        return stat.S_ISREG(os.lstat(generation / MANIFEST).st_mode)
+    return False
+
+
+def holds_nothing(folder: Path) -> bool:
+    """Empty, or holding only what a run of this tool leaves before its first generation
+    (its lock file, holding a pid, or a half-written marker)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return False
+    for entry in entries:
+        if not _EARLY_LEFTOVER.fullmatch(entry.name) or not entry.is_file(follow_symlinks=False):
+            return False
+        if entry.name == LOCK and not _holds_a_pid(Path(entry.path)):
+            return False
+    return True
+
+
+def _holds_a_pid(path: Path) -> bool:
+    try:
+        return re.fullmatch(rb"\d*\s*", read_file(path, 64)) is not None
+    except OSError:
+        return False
+
+
 def _number(path: Path) -> int:
     match = _GENERATION.fullmatch(path.name)
     return int(match.group(1)) if match else -1
+
+
+# --- writing files of ours -----------------------------------------------------------------
+
+
+def create_new(path: Path) -> int:
+    """Open a new file at `path` for writing: never through a link, with the umask's
+    permissions. Whatever has our name there (a leftover, or a planted link) is unlinked
+    first, never followed; callers hold the lock or use a name of their own."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    return os.open(path, flags, 0o666)
+
+
+def write_atomically(path: Path, text: str, *, temporary: Path | None = None) -> None:
+    """`path` gets `text` whole or not at all: written to a new file beside it, synced, then
+    renamed over it (a link at `path` is replaced, not followed)."""
+    temporary = temporary or path.with_name(f".{path.name}.tmp")
+    fd = create_new(temporary)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def claim(folder: Path, made_by_us: Callable[[Path], bool]) -> None:
+    """Make sure `folder` is ours before anything is written in it, or raise NotOurs having
+    touched nothing. A missing or empty folder is created and marked; a marked one is ours;
+    one without the marker is ours if `made_by_us` recognises in it an index of an earlier
+    version of this tool, and it is marked now."""
+    if folder.exists() and not folder.is_dir():
+        raise NotOurs(f"{folder} is not a folder: nothing was written")
+    folder.mkdir(parents=True, exist_ok=True)
+    if marked(folder):
+        return
+    if not holds_nothing(folder) and not made_by_us(folder):
+        raise not_ours(folder)
+    # a temporary of this process's own, so that two first runs do not trip over each other
+    temporary = folder / f".{MARKER}.{os.getpid()}.tmp"
+    write_atomically(folder / MARKER, json.dumps(_MARKER_DATA) + "\n", temporary=temporary)
+    _fsync_dir(folder)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -60,6 +208,29 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _open_lock_file(path: Path) -> int:
+    """The lock file, made if missing; never a link, a special file or a file linked elsewhere
+    (it is truncated and written)."""
+    try:
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        fd = os.open(path, flags, 0o666)
+    except OSError as error:
+        if error.errno != errno.ELOOP:
+            raise
+        raise NotOurs(
+            f"{path} is a symbolic link, not the lock file this tool makes: nothing was "
+            "written through it. Remove it to use this index"
+        ) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        os.close(fd)
+        raise NotOurs(
+            f"{path} is not the lock file this tool makes (a special file, or a file with "
+            "other names): nothing was written to it. Remove it to use this index"
+        )
+    return fd
 
 
 class WriteLock:
@@ -71,7 +242,7 @@ class WriteLock:
         self._fd: int | None = None
 
     def acquire(self, *, wait: bool = False) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = _open_lock_file(self.path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -94,54 +265,103 @@ class WriteLock:
             self._fd = None
 
 
+# --- generations ---------------------------------------------------------------------------
+
+
+def tidy(folder: Path) -> Path | None:
+    """A writer's first step, under the lock: delete what dead writers left (half-made
+    generations, the pointer's temporary) and every generation but the current one and the
+    complete one before it, whether or not this run will change anything.
+
+    Returns the generation this writer starts from, to keep as the previous one once it
+    publishes: the current one; if CURRENT is lost (damage), the newest complete one, and
+    then only half-made generations are deleted (a rebuild decides the rest)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(folder / f".{CURRENT}.tmp")
+    try:
+        now = current(folder)
+    except (OSError, ValueError):
+        now = None
+    found = generation_folders(folder)
+    complete = [g for g in found if is_complete(g)]
+    if now is not None and now in found:
+        before = [g for g in complete if _number(g) < _number(now)]
+        keep, start = {now, *before[-1:]}, now
+    else:
+        keep, start = set(complete), (complete[-1] if complete else None)
+    for generation in found:
+        if generation not in keep:
+            remove_generation(generation)
+    return start
+
+
 def next_generation(folder: Path, *, link: bool = True) -> Path:
     """A new generation folder: hard links to the current generation's files, or empty."""
     base = current(folder) if link else None
-    numbers = [_number(p) for p in folder.glob("gen-*")]
-    new = folder / f"gen-{max(numbers, default=0) + 1:08d}"
-    new.mkdir()
+    numbers = [_number(p) for p in folder.iterdir()]  # any kind of entry: never reuse a name
+    new = folder / f"gen-{max([0, *numbers]) + 1:08d}"
+    new.mkdir()  # fails if anything at all has the name, a link included
     if base is not None and base.is_dir():
-        for path in base.iterdir():
-            if path.is_file() and not _NOT_LINKED.fullmatch(path.name):
+        for entry in os.scandir(base):
+            if entry.is_file(follow_symlinks=False) and not _NOT_LINKED.fullmatch(entry.name):
                 try:
-                    os.link(path, new / path.name)
+                    os.link(entry.path, new / entry.name, follow_symlinks=False)
                 except OSError:  # a file system without hard links
-                    shutil.copy2(path, new / path.name)
+                    shutil.copy2(entry.path, new / entry.name, follow_symlinks=False)
     return new
 
 
 def publish(folder: Path, generation: Path) -> None:
     """Make `generation` the current one: synced to disk first, then an atomic rename."""
-    for path in generation.iterdir():
-        if path.is_file():
-            fd = os.open(path, os.O_RDONLY)
+    for entry in os.scandir(generation):
+        if entry.is_file(follow_symlinks=False):
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
             try:
                 os.fsync(fd)
             finally:
                 os.close(fd)
     _fsync_dir(generation)
-    pointer = folder / f".{CURRENT}.tmp"
-    with open(pointer, "w", encoding="utf-8") as handle:
-        handle.write(generation.name + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(pointer, folder / CURRENT)
+    write_atomically(folder / CURRENT, generation.name + "\n")
     _fsync_dir(folder)
 
 
 def discard(generation: Path) -> None:
+    """Delete the generation this writer made (under its lock, in this run)."""
     shutil.rmtree(generation, ignore_errors=True)
 
 
-def clean_up(folder: Path) -> None:
-    """Delete every generation but the current and the one before it (a writer's job)."""
+def remove_generation(generation: Path) -> bool:
+    """Delete a generation found in the folder if everything in it has our names (files of
+    ours and whoosh's, and whoosh's temporary folder of files); else leave it whole. Links
+    are unlinked, never followed."""
+    files: list[str] = []
+    folders: list[str] = []
+    try:
+        for entry in os.scandir(generation):
+            if entry.name == _WHOOSH_TEMPORARY and entry.is_dir(follow_symlinks=False):
+                inner = list(os.scandir(entry.path))
+                if not all(e.is_file(follow_symlinks=False) for e in inner):
+                    return False
+                files += [e.path for e in inner]
+                folders.append(entry.path)
+            elif entry.is_file(follow_symlinks=False) and _IN_GENERATION.fullmatch(entry.name):
+                files.append(entry.path)
+            else:
+                return False
+        for path in files:
+            os.unlink(path)
+        for path in folders:
+            os.rmdir(path)
+        os.rmdir(generation)
+    except OSError:
+        return False
+    return True
+
+
+def clean_up(folder: Path, previous: Path | None = None) -> None:
+    """After publishing: delete every generation but the current one and `previous`, the one
+    that was current when this writer started (a writer's job, under its lock)."""
     now = current(folder)
-    keep = {now.name} if now else set()
-    older = sorted(
-        (p for p in folder.glob("gen-*") if now and _number(p) < _number(now)), key=_number
-    )
-    if older:
-        keep.add(older[-1].name)
-    for path in folder.glob("gen-*"):
-        if path.name not in keep:
-            discard(path)
+    for generation in generation_folders(folder):
+        if generation not in (now, previous):
+            remove_generation(generation)

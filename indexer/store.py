@@ -19,10 +19,11 @@ The schema is declared once, here.
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import json
 import os
-import tempfile
+import re
 import weakref
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
@@ -97,10 +98,9 @@ structfile.BufferFile = _LazyBufferFile  # type: ignore[misc]
 compound.BufferFile = _LazyBufferFile  # type: ignore[attr-defined]
 filestore.BufferFile = _LazyBufferFile  # type: ignore[attr-defined]
 
-MANIFEST = "documents.json"
-STEMS = "stems.tsv"  # every word of the corpus with its stem (indexer.analysis.StemTable)
+# the names of our files are indexer.generations's: it knows what a folder of ours holds
+MANIFEST, STEMS, INDEX_NAME = generations.MANIFEST, generations.STEMS, generations.INDEX_NAME
 FORMAT_VERSION = 4  # 4: phrases from the sequence column, no positions
-INDEX_NAME = "passages"
 # whoosh's writer sorts postings in memory up to this, then spills runs to disk and merges
 # them back. At 128 MB the reports spilled: 46% of the writer's time. At 512 MB they fit:
 # PDFs to index 45 -> 32 s, peak 206 -> 611 MB; the 10x corpus peaks at 787 MB.
@@ -118,6 +118,33 @@ class IndexDamaged(RuntimeError):
 
 class IndexOutdated(IndexDamaged):
     """The index was built by another version of this tool (it is rebuilt, not read)."""
+
+
+class DiskFull(OSError):
+    """The disk (or a file size limit) ran out while writing the index; it is as it was."""
+
+    def __init__(self, folder: Path, error: OSError) -> None:
+        reason = os.strerror(error.errno or errno.ENOSPC).lower()
+        place = str(folder).rstrip("/") + "/"
+        super().__init__(error.errno, f"{reason} while writing {place}; the index is as it was")
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+_UNREADABLE = (errno.EACCES, errno.EPERM)  # whose a folder is cannot be told
+
+
+@contextlib.contextmanager
+def _full_disk_reported(folder: Path) -> Iterator[None]:
+    """A full disk (or quota, or file size limit) while writing is DiskFull, one line."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno in _FULL and not isinstance(error, DiskFull):
+            raise DiskFull(folder, error) from None
+        raise
 
 
 Tokens = tuple[tuple[str, int, int, int], ...]  # (term, position, start, end)
@@ -443,17 +470,9 @@ def _row(stored: dict[str, Any], length: int = 0) -> PassageRow:
 
 
 def write_json_atomically(path: Path, data: Any) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over the target."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=1)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a new file beside the target (no link followed, the umask's permissions),
+    fsync, then rename over the target (generations.write_atomically). Under the lock."""
+    generations.write_atomically(path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
 def _document(data: dict[str, Any]) -> Document:
@@ -492,28 +511,38 @@ class Store:
 
     @classmethod
     def open(cls, folder: Path) -> Store:
-        """Open the current generation of the index in `folder` (see indexer.generations)."""
+        """Open the current generation of the index in `folder` (see indexer.generations).
+
+        Raises IndexMissing (no index yet), IndexOutdated (one of another version of this
+        tool), IndexDamaged (one that cannot be read, CURRENT lost included) or
+        generations.NotOurs (a folder this tool did not make). Writes nothing."""
+        ours = generations.marked(folder)
         for attempt in range(3):
             try:
                 generation = generations.current(folder)
-            except (OSError, ValueError) as error:
+            except (OSError, ValueError) as error:  # unreadable, a link, or names nothing
+                unreadable = isinstance(error, OSError) and error.errno in _UNREADABLE
+                if not ours and not unreadable and not _made_by_us(folder):
+                    raise generations.not_ours(folder) from None
                 raise IndexDamaged(f"{folder}: {error}") from None
             if generation is None:
-                if (folder / MANIFEST).is_file() or any(folder.glob(f"_{INDEX_NAME}_*.toc")):
-                    raise IndexOutdated(f"{folder} was built by another version of this tool")
-                raise IndexMissing(f"no index at {folder}")
+                raise _without_current(folder, ours)
             if generation.is_dir() or attempt == 2:
-                return cls._open_generation(folder, generation)
+                return cls._open_generation(folder, generation, ours)
             # a writer replaced the generation between our two reads: read CURRENT again
         raise AssertionError("unreachable")
 
     @classmethod
-    def _open_generation(cls, folder: Path, generation: Path) -> Store:
+    def _open_generation(cls, folder: Path, generation: Path, ours: bool) -> Store:
         manifest = generation / MANIFEST
         try:
+            if not ours and not (manifest.is_file() and _has_toc(generation)):
+                raise generations.not_ours(folder)  # no marker, and nothing else of ours
             if not manifest.is_file():
                 raise IndexDamaged(f"{manifest} is missing")
             data = json.loads(manifest.read_text("utf-8"))
+            if not ours and not _shaped_like_ours(data):
+                raise generations.not_ours(folder)
             if data.get("format") != FORMAT_VERSION:
                 raise IndexOutdated(f"{folder} was built by another version of this tool")
             documents = {d["doc_id"]: _document(d) for d in data["documents"]}
@@ -523,7 +552,7 @@ class Store:
             store._index = index.open_dir(str(generation), indexname=INDEX_NAME)
             store._searcher = store._index.searcher()  # reads the TOC and segments now
             store.generation = generation
-        except IndexDamaged:
+        except (IndexDamaged, generations.NotOurs):
             raise
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise IndexDamaged(f"{folder}: {error}") from None
@@ -755,55 +784,95 @@ def _column_bytes(
     return reader._dbfile.get(reader._basepos, total), offsets, sizes
 
 
-def indexed_roots(folder: Path) -> list[str]:
-    """The folders an index was built from, read from its manifest alone (so that even an
-    index from another version, or one whoosh cannot open, can be rebuilt from them)."""
+def _without_current(folder: Path, ours: bool) -> Exception:
+    """What a folder without CURRENT is: no index yet, one of an earlier version, damage
+    (generations but no pointer to one), or not ours."""
+    if not folder.is_dir():
+        return IndexMissing(f"no index at {folder}")
+    if _our_manifest(folder) is not None:  # the single-folder layout of earlier versions
+        return IndexOutdated(f"{folder} was built by another version of this tool")
+    if not ours and not generations.holds_nothing(folder) and not _made_by_us(folder):
+        return generations.not_ours(folder)
+    if any(generations.is_complete(g) for g in generations.generation_folders(folder)):
+        return IndexDamaged(
+            f"{folder / generations.CURRENT} is missing: it names the generation to read"
+        )
+    return IndexMissing(f"no index at {folder}")
+
+
+_TOC = re.compile(rf"_{INDEX_NAME}_\d+\.toc")
+
+
+def _has_toc(place: Path) -> bool:
     try:
-        generation = generations.current(folder) or folder  # or the layout of old versions
-        data = json.loads((generation / MANIFEST).read_text("utf-8"))
-        return [str(r) for r in data.get("roots", [])]
-    except (OSError, ValueError, AttributeError, TypeError):
-        return []
+        return any(_TOC.fullmatch(e.name) and e.is_file() for e in os.scandir(place))
+    except OSError:
+        return False
+
+
+def _shaped_like_ours(data: Any) -> bool:
+    """A manifest of any version of ours: {"format": int, "documents": [...], ...}."""
+    if not isinstance(data, dict) or not isinstance(data.get("documents"), list):
+        return False
+    return type(data.get("format")) is int
+
+
+def _our_manifest(place: Path) -> dict[str, Any] | None:
+    """The manifest in `place` (a generation, or a folder of the single-folder layout) if it
+    is one of ours, beside a whoosh TOC; else None."""
+    if not _has_toc(place):
+        return None
+    try:
+        data = json.loads(generations.read_file(place / MANIFEST))
+    except (OSError, ValueError):
+        return None
+    return data if _shaped_like_ours(data) else None
+
+
+def _made_by_us(folder: Path) -> bool:
+    """An index of an earlier version of this tool, from before the marker: documents.json
+    and whoosh's TOC in the folder (until format 3) or in a generation (CURRENT, gen-*)."""
+    places = [folder, *reversed(generations.generation_folders(folder))]
+    return any(_our_manifest(place) is not None for place in places)
+
+
+def indexed_roots(folder: Path) -> list[str]:
+    """The folders an index of ours was built from, read from its manifest alone (so that
+    an index from another version, one whoosh cannot open or one whose CURRENT is lost can
+    be rebuilt from them). None from a folder that is not ours."""
+    try:
+        now = generations.current(folder)
+    except (OSError, ValueError):
+        now = None
+    places = [now] if now else []
+    places += [*reversed(generations.generation_folders(folder)), folder]
+    for place in places:
+        data = _our_manifest(place)
+        if data is not None:
+            roots = data.get("roots", [])
+            return [str(r) for r in roots] if isinstance(roots, list) else []
+    return []
 
 
 class StoreWriter:
     """Adds and deletes documents in a new generation of the index, then publishes it.
 
+    Writes only into a folder of ours (generations.claim: else NotOurs, nothing touched).
     Holds the folder's write lock from creation to commit or cancel: a second writer gets
-    IndexBusy (or, with `wait`, waits for the first). With `fresh`, the new generation starts
-    empty (a rebuild); readers keep the old one until the new one is published.
+    IndexBusy (or, with `wait`, waits for the first). What a dead writer left is cleared
+    first. With `fresh`, the new generation starts empty (a rebuild); readers keep the old
+    one until the new one is published. A full disk is DiskFull, the index as it was.
     """
 
     def __init__(self, folder: Path, *, wait: bool = False, fresh: bool = False) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
-        self._lock = generations.WriteLock(folder)
-        self._lock.acquire(wait=wait)
+        with _full_disk_reported(folder):
+            generations.claim(folder, _made_by_us)
+            self._lock = generations.WriteLock(folder)
+            self._lock.acquire(wait=wait)
         try:
-            existing: Store | None = None
-            if not fresh:
-                try:
-                    existing = Store.open(folder)
-                except IndexMissing:
-                    pass
-                except IndexOutdated:
-                    _discard_legacy(folder)  # rebuilt from the documents, not read
-            self._generation = generations.next_generation(folder, link=existing is not None)
-            self.stems: dict[str, str] = {}
-            if existing is not None and existing.generation is not None:
-                self.stems = read_stem_table(existing.generation / STEMS)
-            self._stems_known = len(self.stems)
-            if existing is not None:
-                self.documents = dict(existing.documents)
-                self.roots = list(existing.roots)
-                self.problems = dict(existing.problems)
-                existing.close()
-                self._index = index.open_dir(str(self._generation), indexname=INDEX_NAME)
-            else:
-                self.documents, self.roots, self.problems = {}, [], {}
-                storage = FileStorage(str(self._generation))
-                self._index = storage.create_index(SCHEMA, indexname=INDEX_NAME)
-            self._writer = self._index.writer(limitmb=WRITER_POOL_MB)
+            with _full_disk_reported(folder):
+                self._open(fresh)
         except BaseException:
             if hasattr(self, "_generation"):
                 generations.discard(self._generation)
@@ -811,6 +880,34 @@ class StoreWriter:
             raise
         self._deleted = False
         self._changed = fresh
+        self._published = False
+
+    def _open(self, fresh: bool) -> None:
+        # kept as the previous generation once this one is published
+        self._previous = generations.tidy(self.folder)
+        # files of the single-folder layout: deleted once the rebuilt index is published
+        self._legacy = _our_manifest(self.folder) is not None
+        existing: Store | None = None
+        if not fresh:
+            # an outdated index is rebuilt, not read
+            with contextlib.suppress(IndexMissing, IndexOutdated):
+                existing = Store.open(self.folder)
+        self._generation = generations.next_generation(self.folder, link=existing is not None)
+        self.stems: dict[str, str] = {}
+        if existing is not None and existing.generation is not None:
+            self.stems = read_stem_table(existing.generation / STEMS)
+        self._stems_known = len(self.stems)
+        if existing is not None:
+            self.documents = dict(existing.documents)
+            self.roots = list(existing.roots)
+            self.problems = dict(existing.problems)
+            existing.close()
+            self._index = index.open_dir(str(self._generation), indexname=INDEX_NAME)
+        else:
+            self.documents, self.roots, self.problems = {}, [], {}
+            storage = FileStorage(str(self._generation))
+            self._index = storage.create_index(SCHEMA, indexname=INDEX_NAME)
+        self._writer = self._index.writer(limitmb=WRITER_POOL_MB)
 
     @property
     def lock_fd(self) -> int | None:
@@ -818,12 +915,19 @@ class StoreWriter:
 
     def delete_document(self, doc_id: str) -> None:
         if doc_id in self.documents:
-            self._writer.delete_by_term("doc_id", doc_id)
+            with _full_disk_reported(self.folder):
+                self._writer.delete_by_term("doc_id", doc_id)
             del self.documents[doc_id]
             self._deleted = self._changed = True
 
     def add_document(self, document: Document, rows: Iterable[PassageRow]) -> None:
         self.delete_document(document.doc_id)
+        with _full_disk_reported(self.folder):  # whoosh's pool may spill to disk
+            self._add_rows(rows)
+        self.documents[document.doc_id] = document
+        self._changed = True
+
+    def _add_rows(self, rows: Iterable[PassageRow]) -> None:
         for row in rows:
             self._writer.add_document(
                 citation=row.citation,
@@ -843,8 +947,6 @@ class StoreWriter:
                 page_start=row.page_start,
                 page_end=row.page_end,
             )
-        self.documents[document.doc_id] = document
-        self._changed = True
 
     def add_stems(self, stems: dict[str, str]) -> None:
         self.stems.update(stems)
@@ -860,42 +962,58 @@ class StoreWriter:
                 self._writer.cancel()  # nothing to write: keep the index exactly as it was
                 generations.discard(self._generation)
                 return
-            # Deleted passages linger in whoosh's segments and would still count in document
-            # frequencies; merging them away keeps BM25's idf exact.
-            self._writer.commit(optimize=self._deleted)
-            self.roots = sorted(set(self.roots) | set(roots))
-            write_json_atomically(
-                self._generation / MANIFEST,
-                {
-                    "format": FORMAT_VERSION,
-                    "roots": self.roots,
-                    "problems": dict(sorted(self.problems.items())),
-                    "documents": [asdict(d) for d in sorted(self.documents.values(), key=_key)],
-                },
-            )
-            write_stem_table(self._generation / STEMS, self.stems)
-            generations.publish(self.folder, self._generation)
-            generations.clean_up(self.folder)
+            with _full_disk_reported(self.folder):
+                self._write(roots)
+                generations.publish(self.folder, self._generation)
+            self._published = True
+            generations.clean_up(self.folder, self._previous)
+            if self._legacy:
+                _discard_legacy(self.folder)
         except BaseException:
-            generations.discard(self._generation)
+            if not self._published:
+                generations.discard(self._generation)
             raise
         finally:
             self._lock.release()
 
+    def _write(self, roots: Sequence[str]) -> None:
+        # Deleted passages linger in whoosh's segments and would still count in document
+        # frequencies; merging them away keeps BM25's idf exact.
+        self._writer.commit(optimize=self._deleted)
+        self.roots = sorted(set(self.roots) | set(roots))
+        write_json_atomically(
+            self._generation / MANIFEST,
+            {
+                "format": FORMAT_VERSION,
+                "roots": self.roots,
+                "problems": dict(sorted(self.problems.items())),
+                "documents": [asdict(d) for d in sorted(self.documents.values(), key=_key)],
+            },
+        )
+        write_stem_table(self._generation / STEMS, self.stems)
+
     def cancel(self) -> None:
         with contextlib.suppress(Exception):
             self._writer.cancel()
-        generations.discard(self._generation)
+        if not self._published:
+            generations.discard(self._generation)
         self._lock.release()
 
 
+# whoosh's files and ours in the single-folder layout (until format 3)
+_LEGACY = re.compile(
+    rf"{re.escape(MANIFEST)}|\.{re.escape(MANIFEST)}\.\w+\.tmp"
+    rf"|_{INDEX_NAME}_\d+\.toc(\.[0-9.]+)?|{INDEX_NAME}_[0-9A-Za-z]+(\.\w+)?"
+)
+
+
 def _discard_legacy(folder: Path) -> None:
-    """Files of the single-folder layout of earlier versions."""
-    for path in folder.iterdir():
-        if path.is_file() and (
-            path.name == MANIFEST or path.name.startswith((f"_{INDEX_NAME}_", f"{INDEX_NAME}_"))
-        ):
-            path.unlink()
+    """Files of the single-folder layout of earlier versions, once the index that replaces
+    them is published: regular files with those names only (links are not followed)."""
+    for entry in os.scandir(folder):
+        if _LEGACY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
 
 
 def _key(document: Document) -> str:

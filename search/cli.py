@@ -143,11 +143,14 @@ def _use_color(choice: str) -> bool:
 
 def _open_engine(index_dir: Path, *, build_if_missing: bool = False) -> Any:
     """Open the index; with `build_if_missing`, build it from seeds/ first and say so."""
+    from indexer.generations import NotOurs
     from indexer.store import IndexOutdated
     from search.engine import Engine, IndexDamaged, IndexMissing
 
     try:
         return Engine.open(index_dir)
+    except NotOurs as error:  # a folder this tool did not make: never built into
+        raise click.ClickException(str(error)) from None
     except IndexOutdated:
         roots = _previous_roots(index_dir) or [Path(DEFAULT_CORPUS)]
         shown = ", ".join(str(r) for r in roots)
@@ -237,10 +240,10 @@ def cli() -> None:
 def _run_index(
     paths: list[Path], index_dir: Path, *, rebuild: bool, quiet: bool, wait: bool = False
 ) -> Any:
-    from indexer.generations import IndexBusy
+    from indexer.generations import IndexBusy, NotOurs
     from indexer.metadata import FactsError
     from indexer.pipeline import CorpusNotFound, build_index
-    from indexer.store import IndexDamaged
+    from indexer.store import DiskFull, IndexDamaged
 
     def warn(path: str, reason: str, failed: bool) -> None:
         what = "failed" if failed else "skipped"
@@ -264,9 +267,12 @@ def _run_index(
         raise click.UsageError(f"{error}. {hint}") from None
     except FactsError as error:
         raise click.ClickException(f"facts file: {error}") from None
+    except (NotOurs, DiskFull) as error:
+        raise click.ClickException(str(error)) from None
     except IndexDamaged as error:
         raise click.ClickException(
-            f"the index is damaged ({error}). Rebuild it with: search index --rebuild"
+            f"the index is damaged ({error}). "
+            f"Rebuild it with: search index --rebuild --index {index_dir}"
         ) from None
 
 
