@@ -219,7 +219,8 @@ def _worker_pool(size: int, lock_fd: int | None) -> Iterator[tuple[ProcessPoolEx
     this process die instead, the kernel kills them (see _worker_start)."""
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     before = set(multiprocessing.active_children())
-    with tempfile.TemporaryFile() as log:  # unnamed: nothing is left behind, whatever happens
+    # the log is unnamed: nothing is left behind, whatever happens
+    with _broken_pipes_raise(), tempfile.TemporaryFile() as log:
         log_fd = log.fileno()
         fcntl.fcntl(log_fd, fcntl.F_SETFL, fcntl.fcntl(log_fd, fcntl.F_GETFL) | os.O_APPEND)
         shared = log_fd if context.get_start_method() == "fork" else None
@@ -238,6 +239,19 @@ def _worker_pool(size: int, lock_fd: int | None) -> Iterator[tuple[ProcessPoolEx
                 child.join(timeout=10)
             raise
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _broken_pipes_raise() -> Iterator[None]:
+    """The pool's pipes to a worker that died break, and the pool expects an error (EPIPE)
+    then, not the SIGPIPE that the command line sets to end it quietly (`| head`)."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN) if main else None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGPIPE, previous)
 
 
 def _alone(job: _Job, lock_fd: int | None) -> _Outcome:
