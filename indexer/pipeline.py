@@ -295,7 +295,7 @@ def _worker_start(lock_fd: int | None, parent: int, log_fd: int | None) -> None:
     if log_fd is not None:
         os.dup2(log_fd, 2)
         os.close(log_fd)
-        faulthandler.enable(file=sys.stderr)  # a crash's dump goes to the log, not a terminal
+        faulthandler.enable(file=2)  # its crash dump goes to the log too, not to a terminal
     with contextlib.suppress(ValueError, OSError):
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         ceiling = WORKER_MEMORY if hard == resource.RLIM_INFINITY else min(WORKER_MEMORY, hard)
