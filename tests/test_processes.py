@@ -21,7 +21,7 @@ import pytest
 
 from search.engine import Engine
 
-from .conftest import ROOT, write_corpus
+from .conftest import OFSTED, ROOT, write_corpus
 from .test_hostile import _pdf_with_content
 from .test_safety import make_corpus, search
 
@@ -174,3 +174,34 @@ def test_a_crashing_worker_is_one_line_on_the_terminal(bomb, tmp_path, faulthand
     assert lines[0].startswith(f"error: failed {bomb / 'bomb.pdf'}: reading it crashed or went ")
     assert "over the limits (1 GB of memory, 120 s)" in lines[0]
     assert "1 indexed (1 new" in result.stdout
+
+
+@pytest.mark.corpus
+def test_search_index_waits_for_a_query_update_instead_of_failing(tmp_path: Path) -> None:
+    reports = sorted((OFSTED / "reports").glob("*/*.pdf"))[:10]
+    if len(reports) < 10:
+        pytest.skip(f"the shared Ofsted corpus is not at {OFSTED}")
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": "Care leavers find homes.\n"})
+    index = tmp_path / "index"
+    assert search("index", str(corpus), "--index", str(index)).returncode == 0
+    for n, report in enumerate(reports):  # ten new PDFs: a query's update of a few seconds
+        (corpus / f"report{n}.pdf").write_bytes(report.read_bytes())
+    query = subprocess.Popen(
+        [sys.executable, "-m", "search", "query", "care", "--index", str(index)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lock = index / "LOCK"
+        assert within(60, lambda: lock.read_text().split()[1:] == ["query"]), "no update seen"
+        indexing = search("index", str(corpus), "--index", str(index))
+        _, said = query.communicate(timeout=120)
+    finally:
+        query.kill()
+        query.wait()
+    assert indexing.returncode == 0, indexing.stderr
+    assert "is writing" not in indexing.stderr
+    assert query.returncode == 0 and "Updated the index first: 10 new" in said
+    assert "11 documents" in indexing.stdout and "11 unchanged" in indexing.stdout
