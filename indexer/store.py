@@ -855,6 +855,7 @@ class StoreWriter:
             self._changed = True
 
     def commit(self, roots: Sequence[str]) -> None:
+        published = False
         try:
             if not self._changed and set(roots) <= set(self.roots):
                 self._writer.cancel()  # nothing to write: keep the index exactly as it was
@@ -875,9 +876,11 @@ class StoreWriter:
             )
             write_stem_table(self._generation / STEMS, self.stems)
             generations.publish(self.folder, self._generation)
+            published = True  # from here on, an interruption (a signal) must not discard it
             generations.clean_up(self.folder)
         except BaseException:
-            generations.discard(self._generation)
+            if not published:
+                generations.discard(self._generation)
             raise
         finally:
             self._lock.release()
