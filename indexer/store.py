@@ -855,7 +855,6 @@ class StoreWriter:
             self._changed = True
 
     def commit(self, roots: Sequence[str]) -> None:
-        published = False
         try:
             if not self._changed and set(roots) <= set(self.roots):
                 self._writer.cancel()  # nothing to write: keep the index exactly as it was
@@ -876,14 +875,19 @@ class StoreWriter:
             )
             write_stem_table(self._generation / STEMS, self.stems)
             generations.publish(self.folder, self._generation)
-            published = True  # from here on, an interruption (a signal) must not discard it
             generations.clean_up(self.folder)
         except BaseException:
-            if not published:
+            if not self._published():  # else, interrupted after (a signal): it is the index
                 generations.discard(self._generation)
             raise
         finally:
             self._lock.release()
+
+    def _published(self) -> bool:
+        try:
+            return generations.current(self.folder) == self._generation
+        except (OSError, ValueError):
+            return False
 
     def cancel(self) -> None:
         with contextlib.suppress(Exception):
