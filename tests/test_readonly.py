@@ -85,6 +85,7 @@ def _lose_subfolder(corpus: Path) -> None:  # for root, whose reads never fail: 
         (_delete, "is missing (moved, renamed or unmounted?)"),
         (_unmount, "holds none of its indexed documents (unmounted?)"),
     ],
+    ids=["moved", "deleted", "unmounted"],
 )
 def test_a_query_answers_from_the_index_when_its_corpus_is_gone(built, damage, reason) -> None:
     corpus, index = built
