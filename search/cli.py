@@ -111,6 +111,11 @@ def _open_engine(index_dir: Path, *, build_if_missing: bool = False) -> Any:
         return Engine.open(index_dir)
     except IndexMissing:
         corpus = Path(DEFAULT_CORPUS)
+        if any(index_dir.glob("gen-*")):  # generations but no CURRENT: damage, not a new index
+            raise click.ClickException(
+                f"the index is damaged ({index_dir / 'CURRENT'} is missing). "
+                f"Rebuild it with: search index --rebuild PATH --index {index_dir}"
+            ) from None
         if not build_if_missing or not corpus.is_dir():
             raise click.ClickException(
                 f"no index at {index_dir}/. Build one with: search index PATH [--index {index_dir}]"

@@ -141,6 +141,20 @@ def test_index_with_no_path_uses_seeds_only_for_a_brand_new_index(tmp_path, monk
     assert "holds 1 documents" in result.stdout
 
 
+def test_a_query_never_builds_over_an_index_whose_current_is_missing(built, monkeypatch) -> None:
+    corpus, index = built
+    (index / "CURRENT").unlink()
+    write_corpus(corpus.parent / "seeds", {"other.txt": "Another folder about care.\n"})
+    monkeypatch.chdir(corpus.parent)  # where the build-if-missing would find seeds/
+    before = generations_of(index)
+    result = invoke("query", "care", "--index", str(index))
+    assert result.exit_code == 1
+    line = one_line(result.stderr)
+    assert "the index is damaged" in line and "CURRENT is missing" in line
+    assert "search index --rebuild PATH" in line
+    assert generations_of(index) == before
+
+
 @pytest.fixture
 def stale(built) -> tuple[Path, Path]:
     corpus, index = built
