@@ -4,6 +4,7 @@ pipeline, so that a query does not import the machinery of indexing.)"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,12 @@ class Staleness:
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     bytes_to_read: int = 0
+    # folders that cannot be read now (moved, unmounted, no permission): why, one each. Their
+    # documents are neither "removed" nor safe to update, so nothing is updated while any is.
+    unavailable: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.changed or self.added or self.removed)
+        return bool(self.changed or self.added or self.removed or self.unavailable)
 
     def summary(self) -> str:
         counts = (("changed", self.changed), ("new", self.added), ("removed", self.removed))
@@ -33,14 +37,25 @@ def check_freshness(
     documents: dict[str, Document], problems: dict[str, dict], roots: Sequence[str]
 ) -> Staleness:
     """Compare the files under `roots` with the index, by size and modification time first
-    and by content (SHA-256) where those differ. Cheap: a walk and a stat per file."""
+    and by content (SHA-256) where those differ. Cheap: a walk and a stat per file.
+
+    A document is "removed" only when its file is known to be gone: a root that is missing,
+    cannot be read, or (an unmounted folder) holds no document at all while the index holds
+    some from it is `unavailable` instead, and so is a folder inside a root that cannot be read.
+    """
     by_path = {d.path: d for d in documents.values()}
-    changed, added, seen = [], [], set()
+    changed, added, seen, unavailable = [], [], set(), []
+    lost: list[Path] = []  # roots whose documents cannot be checked
     to_read = 0
     for root in (Path(r) for r in roots):
-        if not root.exists():
+        why = why_unreadable(root)
+        if why:
+            unavailable.append(why)
+            lost.append(root)
             continue
+        found = 0
         for source in find_documents(root):
+            found += 1
             key = str(source.path)
             seen.add(key)
             known = by_path.get(key)
@@ -55,8 +70,52 @@ def check_freshness(
                 continue  # a file we could not index, unchanged since
             added.append(source.display)
             to_read += source.size
-    removed = [d.source for p, d in by_path.items() if p not in seen]
-    return Staleness(tuple(changed), tuple(added), tuple(removed), to_read)
+        if not found and any(_under(Path(p), root) for p in by_path):
+            unavailable.append(f"{root} holds none of its indexed documents (unmounted?)")
+            lost.append(root)
+    removed = []
+    for path, document in by_path.items():
+        if path in seen or any(_under(Path(path), root) for root in lost):
+            continue
+        why = _gone(Path(path))
+        if why:
+            unavailable.append(why)
+        else:
+            removed.append(document.source)
+    return Staleness(
+        tuple(changed), tuple(added), tuple(removed), to_read, tuple(dict.fromkeys(unavailable))
+    )
+
+
+def why_unreadable(root: Path) -> str | None:
+    """Why the folder (or file) an index was built from cannot be read now, or None."""
+    try:
+        if root.is_dir():
+            with os.scandir(root):
+                pass
+        elif not root.is_file():
+            return f"{root} is missing (moved, renamed or unmounted?)"
+    except OSError as error:
+        return f"{root} cannot be read ({error.strerror or error})"
+    return None
+
+
+def _gone(path: Path) -> str | None:
+    """None when the file is certainly gone from the walk; else why that cannot be trusted
+    (its folder cannot be searched or listed, so the walk could not see it)."""
+    try:
+        os.lstat(path)
+        with os.scandir(path.parent):
+            pass
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        return f"{path.parent} cannot be read ({error.strerror or error})"
+    return None  # there, but no longer a document the walk yields
+
+
+def _under(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
 
 
 def same_content(source: SourceFile, known: Document) -> bool:

@@ -3,7 +3,8 @@
     index/
       passage-search-index.json   the marker: this folder is an index of this tool
       CURRENT          "gen-00000007": the complete generation readers open
-      LOCK             held (flock) by the one process writing; holds its pid
+      LOCK             held (flock) by the one process writing; holds "PID index" or
+                       "PID query" (a query's automatic update)
       gen-00000007/    whoosh's files, documents.json and stems.tsv
       gen-00000006/    the previous generation, kept for readers that opened it
 
@@ -13,7 +14,8 @@ changes it, syncs it to disk, and only then points CURRENT at it with an atomic 
 Killed at any moment, by a signal or a power cut or a full disk, it leaves CURRENT on a
 complete generation; the next writer deletes the half-made one before it starts. The lock
 is the kernel's (flock): it goes when its process dies, so a killed writer never leaves a
-lock behind.
+lock behind. A query's automatic update takes the lock only if it is free, and a `search
+index` finding it held by one waits for it (QUERY_UPDATE_WAIT) rather than being refused.
 
 Only our own folders: the marker is written first, into a folder that is new or empty; a
 folder without it is written to only if it holds an index of an earlier version of this tool
@@ -25,6 +27,7 @@ with the umask's permissions, then renamed into place.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import fcntl
 import json
@@ -32,7 +35,8 @@ import os
 import re
 import shutil
 import stat
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 CURRENT = "CURRENT"
@@ -55,12 +59,34 @@ _WHOOSH_TEMPORARY = f"{INDEX_NAME}.tmp"  # a folder whoosh keeps while it writes
 _EARLY_LEFTOVER = re.compile(rf"{LOCK}|\.{re.escape(MARKER)}\.\d+\.tmp")
 
 
+# How long a `search index` waits for a query's automatic update (at most AUTO_UPDATE_FILES
+# small files) before it gives up; and for a holder that has not yet said who it is.
+QUERY_UPDATE_WAIT = 60.0
+_UNKNOWN_HOLDER_WAIT = 2.0
+_POLL = 0.05
+INDEX, QUERY = "index", "query"
+_HOLDER = contextvars.ContextVar("lock_holder", default=INDEX)
+
+
 class IndexBusy(RuntimeError):
     """Another process is writing this index."""
 
-    def __init__(self, folder: Path, pid: str) -> None:
-        super().__init__(f"another 'search index' (process {pid or 'unknown'}) is writing {folder}")
+    def __init__(self, folder: Path, pid: str, holder: str = INDEX) -> None:
+        who = "a query's automatic update" if holder == QUERY else "another 'search index'"
+        super().__init__(f"{who} (process {pid or 'unknown'}) is writing {folder}")
         self.pid = pid
+        self.holder = holder
+
+
+@contextlib.contextmanager
+def query_update() -> Iterator[None]:
+    """Locks taken inside are a query's automatic update: taken only if free at once, and
+    recorded as such, so that a `search index` waits for them instead of being refused."""
+    token = _HOLDER.set(QUERY)
+    try:
+        yield
+    finally:
+        _HOLDER.reset(token)
 
 
 class NotOurs(RuntimeError):
@@ -244,14 +270,35 @@ class WriteLock:
     def acquire(self, *, wait: bool = False) -> None:
         fd = _open_lock_file(self.path)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            if wait and _HOLDER.get() != QUERY:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            else:
+                self._take_or_wait_for_query(fd)
+            record = f"{os.getpid()} {_HOLDER.get()}\n".encode()
+            os.pwrite(fd, record, 0)  # then cut: the record is never empty while held
+            os.ftruncate(fd, len(record))
+        except BaseException:
             os.close(fd)
-            raise IndexBusy(self.path.parent, pid) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            raise
         self._fd = fd
+
+    def _take_or_wait_for_query(self, fd: int) -> None:
+        """Take the lock now; or, held by a query's update (or a holder that has not yet said
+        who it is), wait a bounded time for it. A query itself never waits."""
+        started = said = time.monotonic()  # said: when a holder last said who it is
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pid, holder = _holder(fd)
+            now = time.monotonic()
+            said = now if holder else said
+            for_query = holder == QUERY and now - started < QUERY_UPDATE_WAIT
+            settling = not holder and now - said < _UNKNOWN_HOLDER_WAIT
+            if _HOLDER.get() == QUERY or not (for_query or settling):
+                raise IndexBusy(self.path.parent, pid, holder or INDEX) from None
+            time.sleep(_POLL)
 
     @property
     def fd(self) -> int | None:
@@ -263,6 +310,15 @@ class WriteLock:
                 os.ftruncate(self._fd, 0)
             os.close(self._fd)  # closing drops the flock
             self._fd = None
+
+
+def _holder(fd: int) -> tuple[str, str]:
+    """(pid, "index" | "query" | "" when not yet written) from a held LOCK file; a pid alone
+    (an earlier version) is an index."""
+    words = os.pread(fd, 64, 0).decode("ascii", "replace").split()
+    if not words:
+        return "", ""
+    return words[0], words[1] if len(words) > 1 and words[1] == QUERY else INDEX
 
 
 # --- generations ---------------------------------------------------------------------------

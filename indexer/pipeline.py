@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import faulthandler
+import fcntl
 import multiprocessing
 import os
 import resource
 import signal
 import sys
+import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -179,66 +185,142 @@ def _outcomes(jobs: list[_Job], workers: int, lock_fd: int | None) -> Iterator[_
     if not pdfs and (workers <= 1 or len(jobs) < POOL_THRESHOLD):
         yield from map(_run_job, jobs)
         return
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-
-    def pool(size: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            size, mp_context=context, initializer=_worker_start, initargs=(lock_fd,)
-        )
-
     index = 0
     while index < len(jobs):
-        executor = pool(max(1, workers))
-        submitted: dict[int, Future[_Outcome]] = {}
+        with _worker_pool(max(1, workers), lock_fd) as (executor, _):
+            submitted: dict[int, Future[_Outcome]] = {}
+            try:
+                while index < len(jobs):
+                    ahead = index + len(submitted)
+                    while ahead < len(jobs) and len(submitted) < workers * 3:
+                        submitted[ahead] = executor.submit(_run_job, jobs[ahead])
+                        ahead += 1
+                    outcome = submitted.pop(index).result()
+                    yield outcome
+                    index += 1
+            except BrokenProcessPool:
+                # A worker died. Which of the jobs in flight killed it is unknown: those that
+                # had finished keep their result; each of the others is tried again alone.
+                pending = {index: submitted.pop(index, None), **submitted}
+                for position in sorted(pending):
+                    future = pending[position]
+                    if future is not None and future.done() and future.exception() is None:
+                        yield future.result()
+                    else:
+                        yield _alone(jobs[position], lock_fd)
+                index = max(pending) + 1
+
+
+@contextlib.contextmanager
+def _worker_pool(size: int, lock_fd: int | None) -> Iterator[tuple[ProcessPoolExecutor, int]]:
+    """A pool of workers that never outlive it, and the file their stderr goes to (so that
+    a crash dump never reaches the terminal, and can become the file's reason). Left by an
+    exception (a signal's, or the writer's), the workers are killed there and then; should
+    this process die instead, the kernel kills them (see _worker_start)."""
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    before = set(multiprocessing.active_children())
+    # the log is unnamed: nothing is left behind, whatever happens
+    with _broken_pipes_raise(), tempfile.TemporaryFile() as log:
+        log_fd = log.fileno()
+        fcntl.fcntl(log_fd, fcntl.F_SETFL, fcntl.fcntl(log_fd, fcntl.F_GETFL) | os.O_APPEND)
+        shared = log_fd if context.get_start_method() == "fork" else None
+        executor = ProcessPoolExecutor(
+            size, mp_context=context, initializer=_worker_start,
+            initargs=(lock_fd, os.getpid(), shared),
+        )  # fmt: skip
         try:
-            while index < len(jobs):
-                ahead = index + len(submitted)
-                while ahead < len(jobs) and len(submitted) < workers * 3:
-                    submitted[ahead] = executor.submit(_run_job, jobs[ahead])
-                    ahead += 1
-                outcome = submitted.pop(index).result()
-                yield outcome
-                index += 1
-        except BrokenProcessPool:
-            # A worker died. Which of the jobs in flight killed it is unknown: those that had
-            # finished keep their result; each of the others is tried again on its own.
+            yield executor, log_fd
+        except BaseException:
             executor.shutdown(wait=False, cancel_futures=True)
-            pending = {index: submitted.pop(index, None), **submitted}
-            for position in sorted(pending):
-                future = pending[position]
-                if future is not None and future.done() and future.exception() is None:
-                    yield future.result()
-                else:
-                    yield _alone(jobs[position], pool)
-            index = max(pending) + 1
-        else:
-            executor.shutdown()
+            ours = set(multiprocessing.active_children()) - before
+            for child in ours:
+                child.kill()
+            for child in ours:
+                child.join(timeout=10)
+            raise
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _alone(job: _Job, pool: Callable[[int], ProcessPoolExecutor]) -> _Outcome:
-    executor = pool(1)
+@contextlib.contextmanager
+def _broken_pipes_raise() -> Iterator[None]:
+    """The pool's pipes to a worker that died break, and the pool expects an error (EPIPE)
+    then, not the SIGPIPE that the command line sets to end it quietly (`| head`)."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN) if main else None
     try:
-        return executor.submit(_run_job, job).result()
-    except BrokenProcessPool:
-        limits = f"{WORKER_MEMORY // 2**30} GB of memory, {WORKER_SECONDS} s"
-        reason = f"reading it crashed or went over the limits ({limits})"
-        return _Outcome(job, error=SourceError(reason, failed=True))
+        yield
     finally:
-        executor.shutdown(wait=False, cancel_futures=True)
+        if previous is not None:
+            signal.signal(signal.SIGPIPE, previous)
 
 
-def _worker_start(lock_fd: int | None) -> None:
+def _alone(job: _Job, lock_fd: int | None) -> _Outcome:
+    with _worker_pool(1, lock_fd) as (executor, log_fd):
+        try:
+            return executor.submit(_run_job, job).result()
+        except BrokenProcessPool:
+            limits = f"{WORKER_MEMORY // 2**30} GB of memory, {WORKER_SECONDS} s"
+            reason = f"reading it crashed or went over the limits ({limits})"
+            crash = _first_crash_line(log_fd)
+            reason += f": {crash}" if crash else ""
+            return _Outcome(job, error=SourceError(reason, failed=True))
+
+
+def _first_crash_line(log_fd: int) -> str:
+    """The line of a dead worker's stderr that says what happened ("Fatal Python error:
+    Aborted", or the last line of a traceback), shortened to fit the one-line reason."""
+    size = os.fstat(log_fd).st_size
+    text = os.pread(log_fd, 16384, max(0, size - 16384)).decode("utf-8", "replace")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    fatal = [line for line in lines if line.startswith("Fatal Python error")]
+    line = (fatal or lines[-1:] or [""])[0]
+    return line if len(line) <= 120 else line[:117] + "..."
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _worker_start(lock_fd: int | None, parent: int, log_fd: int | None) -> None:
     """A forked worker shares the writer's lock: it lets go of its copy, so that the lock
-    dies with the writer and not with the last worker. Then it takes on its limits."""
+    dies with the writer and not with the last worker. It dies with its parent, leaves
+    signals to it, sends its stderr to the pool's log, and takes on its limits."""
     global _IN_WORKER
     _IN_WORKER = True
+    _die_with(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, if it has one
     if lock_fd is not None:
         with contextlib.suppress(OSError):
             os.close(lock_fd)
+    if log_fd is not None:
+        os.dup2(log_fd, 2)
+        os.close(log_fd)
+        faulthandler.enable(file=2)  # its crash dump goes to the log too, not to a terminal
     with contextlib.suppress(ValueError, OSError):
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         ceiling = WORKER_MEMORY if hard == resource.RLIM_INFINITY else min(WORKER_MEMORY, hard)
         resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
+
+
+def _die_with(parent: int) -> None:
+    """Linux kills this process when its parent dies (even by kill -9): PR_SET_PDEATHSIG.
+    Elsewhere a thread watches for the parent to go. Either way, a parent already gone
+    before we asked is checked for at once."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        asked = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # not Linux
+        asked = False
+    if os.getppid() != parent:
+        os._exit(1)
+    if not asked:
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
 
 
 def _progress(total: int, show: bool) -> object:

@@ -880,7 +880,6 @@ class StoreWriter:
             raise
         self._deleted = False
         self._changed = fresh
-        self._published = False
 
     def _open(self, fresh: bool) -> None:
         # kept as the previous generation once this one is published
@@ -965,12 +964,11 @@ class StoreWriter:
             with _full_disk_reported(self.folder):
                 self._write(roots)
                 generations.publish(self.folder, self._generation)
-            self._published = True
             generations.clean_up(self.folder, self._previous)
             if self._legacy:
                 _discard_legacy(self.folder)
         except BaseException:
-            if not self._published:
+            if not self._is_published():  # else, interrupted after (a signal): it is the index
                 generations.discard(self._generation)
             raise
         finally:
@@ -992,10 +990,17 @@ class StoreWriter:
         )
         write_stem_table(self._generation / STEMS, self.stems)
 
+    def _is_published(self) -> bool:
+        """CURRENT names this writer's generation (a signal may come after the rename)."""
+        try:
+            return generations.current(self.folder) == self._generation
+        except (OSError, ValueError):
+            return False
+
     def cancel(self) -> None:
         with contextlib.suppress(Exception):
             self._writer.cancel()
-        if not self._published:
+        if not self._is_published():
             generations.discard(self._generation)
         self._lock.release()
 

@@ -14,6 +14,7 @@ import math
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -152,10 +153,10 @@ def _open_engine(index_dir: Path, *, build_if_missing: bool = False) -> Any:
     except NotOurs as error:  # a folder this tool did not make: never built into
         raise click.ClickException(str(error)) from None
     except IndexOutdated:
-        roots = _previous_roots(index_dir) or [Path(DEFAULT_CORPUS)]
+        roots = _recorded_roots(index_dir)
         shown = ", ".join(str(r) for r in roots)
         echo(f"The index was built by another version: rebuilding it from {shown}.", err=True)
-        _run_index(roots, index_dir, rebuild=False, quiet=True)
+        _build_for_reading(roots, index_dir)
         return Engine.open(index_dir)
     except IndexMissing:
         corpus = Path(DEFAULT_CORPUS)
@@ -164,13 +165,30 @@ def _open_engine(index_dir: Path, *, build_if_missing: bool = False) -> Any:
                 f"no index at {index_dir}/. Build one with: search index PATH [--index {index_dir}]"
             ) from None
         echo(f"No index at {index_dir}/ yet: building it from {corpus}/ first.", err=True)
-        _run_index([corpus], index_dir, rebuild=False, quiet=True)
+        _build_for_reading([corpus], index_dir)
         return Engine.open(index_dir)
     except IndexDamaged as error:
         raise click.ClickException(
             f"the index is damaged ({error}). "
             f"Rebuild it with: search index --rebuild --index {index_dir}"
         ) from None
+
+
+def _build_for_reading(roots: list[Path], index_dir: Path) -> None:
+    """Build the index a reading command needs; one line if it cannot be written."""
+    try:
+        _run_index(roots, index_dir, rebuild=False, quiet=True)
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot build the index in {index_dir}/ ({_os_reason(error)})"
+        ) from None
+
+
+def _os_reason(error: OSError) -> str:
+    """ "Permission denied: index/LOCK" """
+    if error.strerror and error.filename:
+        return f"{error.strerror}: {error.filename}"
+    return error.strerror or str(error)
 
 
 class Commands(click.Group):
@@ -250,14 +268,20 @@ def _run_index(
         echo(f"{'error' if failed else 'warning'}: {what} {path}: {reason}", err=True)
 
     try:
-        return build_index(
-            paths,
-            index_dir,
-            on_problem=warn,
-            progress=None if not quiet else False,
-            rebuild=rebuild,
-            wait=wait,
-        )
+        with _sigterm_cancels():
+            return build_index(
+                paths,
+                index_dir,
+                on_problem=warn,
+                progress=None if not quiet else False,
+                rebuild=rebuild,
+                wait=wait,
+            )
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (Cancelled)
+        signum = getattr(stop, "signum", signal.SIGINT)
+        name = signal.Signals(signum).name
+        echo(f"error: cancelled by {name}; the index was left whole.", err=True)
+        raise click.exceptions.Exit(128 + signum) from None
     except IndexBusy as error:
         raise click.ClickException(
             f"{error}. Wait for it to finish, or run this again with --wait."
@@ -276,42 +300,89 @@ def _run_index(
         ) from None
 
 
+class Cancelled(KeyboardInterrupt):
+    """The run was stopped by a signal other than Ctrl-C's (SIGTERM)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _sigterm_cancels() -> Iterator[None]:
+    """SIGTERM cancels the run as Ctrl-C does: the writer discards its work and the workers
+    are stopped (a default SIGTERM would end us at once and leave them running)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may handle signals
+        return
+
+    def cancel(signum: int, frame: object) -> None:
+        signal.signal(signum, signal.SIG_IGN)  # once: let the clean-up finish
+        raise Cancelled(signum)
+
+    previous = signal.signal(signal.SIGTERM, cancel)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 # An out-of-date index is brought up to date before a query when that is quick.
 AUTO_UPDATE_FILES = 10
 AUTO_UPDATE_BYTES = 20_000_000
 
 
 def _fresh_engine(engine: Any, index_dir: Path) -> Any:
-    """Never answer silently from a stale index: update it if quick, else say so."""
+    """Never answer silently from a stale index: update it if that is quick and possible,
+    else say why not. A query never fails because of its corpus or the index's writability:
+    it answers from the index as built, with one line on stderr."""
     from indexer.freshness import check_freshness
 
     store = engine.store
     stale = check_freshness(store.documents, store.problems, store.roots)
     if not stale:
         return engine
+    as_is = "these results are from the index as it is"
+    if stale.unavailable:
+        why = "; ".join(stale.unavailable)
+        echo(f"warning: {why}, so the index is not updated; {as_is}.", err=True)
+        return engine
     files = len(stale.changed) + len(stale.added)
-    if files <= AUTO_UPDATE_FILES and stale.bytes_to_read <= AUTO_UPDATE_BYTES:
-        from indexer.generations import IndexBusy
-        from indexer.pipeline import build_index
+    if files > AUTO_UPDATE_FILES or stale.bytes_to_read > AUTO_UPDATE_BYTES:
+        echo(
+            f"warning: the index is out of date ({stale.summary()} since it was built); "
+            f"{as_is}. Update it with: search index",
+            err=True,
+        )
+        return engine
+    failure = _auto_update(store.roots, index_dir)
+    if failure:
+        echo(f"warning: the index is out of date ({stale.summary()}) and {failure}; {as_is}.",
+             err=True)  # fmt: skip
+        return engine
+    engine.close()
+    echo(f"Updated the index first: {stale.summary()} since it was built.", err=True)
+    return _open_engine(index_dir)
 
-        try:
-            build_index([Path(r) for r in store.roots], index_dir, progress=False)
-        except IndexBusy as busy:
-            echo(
-                f"warning: the index is out of date ({stale.summary()}) and {busy}; "
-                "these results are from the index as it is.",
-                err=True,
-            )
-            return engine
-        engine.close()
-        echo(f"Updated the index first: {stale.summary()} since it was built.", err=True)
-        return _open_engine(index_dir)
-    echo(
-        f"warning: the index is out of date ({stale.summary()} since it was built); "
-        "these results are from the index as it is. Update it with: search index",
-        err=True,
-    )
-    return engine
+
+def _auto_update(roots: list[str], index_dir: Path) -> str | None:
+    """Update the index from the folders it was built from, and from nothing else, if the
+    lock is free at once; None when done, else why not."""
+    from indexer.generations import IndexBusy, query_update
+    from indexer.metadata import FactsError
+    from indexer.pipeline import build_index
+    from indexer.store import IndexDamaged
+
+    try:
+        with query_update():
+            build_index([Path(r) for r in roots], index_dir, progress=False)
+    except IndexBusy as busy:
+        return str(busy)
+    except OSError as error:  # read-only, another user's, a full disk; a root gone meanwhile
+        return f"cannot be updated ({_os_reason(error)})"
+    except (FactsError, IndexDamaged) as error:
+        return f"cannot be updated ({error})"
+    return None
 
 
 @cli.command("index")
@@ -325,12 +396,11 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, rebuild: bool, wait:
     Unchanged files are skipped, changed ones re-indexed, removed ones dropped. A folder's
     facts.toml supplies metadata its documents' texts lack.
     """
-    targets = list(paths)
-    if not targets:
-        targets = _previous_roots(index_dir) or [Path(DEFAULT_CORPUS)]
+    targets = list(paths) or _recorded_roots(index_dir)
     report = _run_index(targets, index_dir, rebuild=rebuild, quiet=False, wait=wait)
     echo(
-        f"Index {index_dir}/ holds {report.documents} documents, {report.passages} passages. "
+        f"Index {index_dir}/ holds {plural(report.documents, 'document')}, "
+        f"{plural(report.passages, 'passage')}. "
         f"This run: {report.indexed} indexed ({len(report.added)} new, "
         f"{len(report.updated)} changed), {len(report.unchanged)} unchanged, "
         f"{len(report.removed)} removed, {len(report.skipped)} skipped, "
@@ -340,10 +410,22 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, rebuild: bool, wait:
         raise click.exceptions.Exit(1)
 
 
-def _previous_roots(index_dir: Path) -> list[Path]:
+def _recorded_roots(index_dir: Path) -> list[Path]:
+    """The folders the index was built from (seeds/ for a brand-new index). Refused when one
+    is gone or cannot be read: indexing it would drop its documents, and anything else would
+    index what the index was not built from."""
+    from indexer.freshness import why_unreadable
     from indexer.store import indexed_roots
 
-    return [Path(r) for r in indexed_roots(index_dir) if Path(r).exists()]
+    recorded = [Path(r) for r in indexed_roots(index_dir)]
+    if not recorded:
+        return [Path(DEFAULT_CORPUS)]
+    problems = [why for why in map(why_unreadable, recorded) if why]
+    if problems:
+        raise click.ClickException(
+            f"{'; '.join(problems)}. Name the folders to index: search index PATH..."
+        )
+    return recorded
 
 
 # --- query ------------------------------------------------------------------------------------
