@@ -30,7 +30,11 @@ class Staleness:
 
 
 def check_freshness(
-    documents: dict[str, Document], problems: dict[str, dict], roots: Sequence[str]
+    documents: dict[str, Document],
+    problems: dict[str, dict],
+    roots: Sequence[str],
+    *,
+    follow_links: bool = False,
 ) -> Staleness:
     """Compare the files under `roots` with the index, by size and modification time first
     and by content (SHA-256) where those differ. Cheap: a walk and a stat per file."""
@@ -40,8 +44,8 @@ def check_freshness(
     for root in (Path(r) for r in roots):
         if not root.exists():
             continue
-        for source in find_documents(root):
-            key = str(source.path)
+        for source in find_documents(root, follow_links=follow_links):
+            key = source.location
             seen.add(key)
             known = by_path.get(key)
             if known is not None:

@@ -38,6 +38,7 @@ from whoosh.filedb.filestore import FileStorage
 
 from indexer import generations
 from indexer.analysis import analyse, read_stem_table, sequence_of, write_stem_table
+from indexer.identity import Given, registry_of
 from indexer.records import Document
 from search.bm25 import bm25_idf, bm25_term_weight
 
@@ -477,6 +478,7 @@ class Store:
         # files passed over (path -> size, mtime_ns, reason, failed), so that an unchanged
         # bad file does not make the index look out of date
         self.problems = problems or {}
+        self.follow_links = False  # built with --follow-links: its change check walks so too
         self._index: Any = None
         self._searcher: Any = None
         self.generation: Path | None = None
@@ -520,6 +522,7 @@ class Store:
             store = cls(
                 folder, documents, list(data.get("roots", [])), dict(data.get("problems", {}))
             )
+            store.follow_links = data.get("follow_links") is True
             store._index = index.open_dir(str(generation), indexname=INDEX_NAME)
             store._searcher = store._index.searcher()  # reads the TOC and segments now
             store.generation = generation
@@ -755,6 +758,32 @@ def _column_bytes(
     return reader._dbfile.get(reader._basepos, total), offsets, sizes
 
 
+def _manifest_of(folder: Path) -> dict[str, Any]:
+    generation = generations.current(folder) or folder  # or the layout of old versions
+    data = json.loads((generation / MANIFEST).read_text("utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("not a manifest")
+    return data
+
+
+def given_keys(folder: Path) -> dict[str, Given]:
+    """The keys an index has given (file path -> key), read from its manifest alone, so that
+    they outlive a rebuild: each document's, and those of files since removed
+    (`retired_keys`; a manifest of format 4 before them has none)."""
+    try:
+        data = _manifest_of(folder)
+        keys = {
+            path: Given(given["key"], given.get("sha256", ""))
+            for path, given in (data.get("retired_keys") or {}).items()
+        }
+        for d in data.get("documents", []):
+            if d.get("path"):
+                keys[d["path"]] = Given(d["doc_id"], d.get("sha256", ""))
+        return keys
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
 def indexed_roots(folder: Path) -> list[str]:
     """The folders an index was built from, read from its manifest alone (so that even an
     index from another version, or one whoosh cannot open, can be rebuilt from them)."""
@@ -780,6 +809,8 @@ class StoreWriter:
         self._lock = generations.WriteLock(folder)
         self._lock.acquire(wait=wait)
         try:
+            self.keys = given_keys(folder)  # kept through a rebuild (indexer.identity)
+            self.follow_links = _follow_links(folder)
             existing: Store | None = None
             if not fresh:
                 try:
@@ -869,6 +900,8 @@ class StoreWriter:
                 {
                     "format": FORMAT_VERSION,
                     "roots": self.roots,
+                    "follow_links": self.follow_links,
+                    "retired_keys": self._retired_keys(),
                     "problems": dict(sorted(self.problems.items())),
                     "documents": [asdict(d) for d in sorted(self.documents.values(), key=_key)],
                 },
@@ -882,11 +915,30 @@ class StoreWriter:
         finally:
             self._lock.release()
 
+    def _retired_keys(self) -> dict[str, dict[str, str]]:
+        """The keys given to files no longer indexed (the documents carry their own)."""
+        live = {d.path: Given(d.doc_id, d.sha256) for d in self.documents.values() if d.path}
+        registry = registry_of(live, self.keys)
+        return {p: asdict(registry[p]) for p in sorted(registry) if p not in live}
+
+    def set_follow_links(self, follow: bool) -> None:
+        if follow != self.follow_links:
+            self.follow_links = follow
+            self._changed = True
+
     def cancel(self) -> None:
         with contextlib.suppress(Exception):
             self._writer.cancel()
         generations.discard(self._generation)
         self._lock.release()
+
+
+def _follow_links(folder: Path) -> bool:
+    """Was the index built with `--follow-links`? (Its updates walk the same way.)"""
+    try:
+        return _manifest_of(folder).get("follow_links") is True
+    except (OSError, ValueError):
+        return False
 
 
 def _discard_legacy(folder: Path) -> None:

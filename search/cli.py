@@ -140,7 +140,13 @@ def cli() -> None:
 
 
 def _run_index(
-    paths: list[Path], index_dir: Path, *, rebuild: bool, quiet: bool, wait: bool = False
+    paths: list[Path],
+    index_dir: Path,
+    *,
+    rebuild: bool,
+    quiet: bool,
+    wait: bool = False,
+    follow_links: bool | None = None,
 ) -> Any:
     from indexer.generations import IndexBusy
     from indexer.metadata import FactsError
@@ -159,6 +165,7 @@ def _run_index(
             progress=None if not quiet else False,
             rebuild=rebuild,
             wait=wait,
+            follow_links=follow_links,
         )
     except IndexBusy as error:
         raise click.ClickException(
@@ -185,7 +192,9 @@ def _fresh_engine(engine: Any, index_dir: Path) -> Any:
     from indexer.freshness import check_freshness
 
     store = engine.store
-    stale = check_freshness(store.documents, store.problems, store.roots)
+    stale = check_freshness(
+        store.documents, store.problems, store.roots, follow_links=store.follow_links
+    )
     if not stale:
         return engine
     files = len(stale.changed) + len(stale.added)
@@ -218,7 +227,15 @@ def _fresh_engine(engine: Any, index_dir: Path) -> Any:
 @index_option
 @click.option("--rebuild", is_flag=True, help="Build the index again from scratch.")
 @click.option("--wait", is_flag=True, help="If another process is indexing, wait for it.")
-def index_command(paths: tuple[Path, ...], index_dir: Path, rebuild: bool, wait: bool) -> None:
+@click.option(
+    "--follow-links/--no-follow-links",
+    default=None,
+    help="Follow symbolic links that lead outside the folders indexed (default: as the "
+    "index was built; at first, not). Never to /proc, /sys or /dev.",
+)
+def index_command(
+    paths: tuple[Path, ...], index_dir: Path, rebuild: bool, wait: bool, follow_links: bool | None
+) -> None:
     """Build or update the index from PATHS (folders or files; default: seeds/).
 
     Unchanged files are skipped, changed ones re-indexed, removed ones dropped. A folder's
@@ -227,7 +244,9 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, rebuild: bool, wait:
     targets = list(paths)
     if not targets:
         targets = _previous_roots(index_dir) or [Path(DEFAULT_CORPUS)]
-    report = _run_index(targets, index_dir, rebuild=rebuild, quiet=False, wait=wait)
+    report = _run_index(
+        targets, index_dir, rebuild=rebuild, quiet=False, wait=wait, follow_links=follow_links
+    )
     echo(
         f"Index {index_dir}/ holds {report.documents} documents, {report.passages} passages. "
         f"This run: {report.indexed} indexed ({len(report.added)} new, "
