@@ -374,11 +374,7 @@ def _key_for(source: SourceFile, folder: str, writer: StoreWriter, taken: dict[s
     holder = taken.get(natural)
     if holder is not None and holder not in writer.keys:
         holder = None  # given earlier in this run
-    if (
-        holder is not None
-        and _retired(holder, natural, writer)
-        and _same_text(source, holder, writer)
-    ):
+    if holder is not None and _retired(holder) and _same_text(source, holder, writer):
         key = natural
     else:
         key = distinct_key(natural, source.location, folder, taken)
@@ -386,10 +382,10 @@ def _key_for(source: SourceFile, folder: str, writer: StoreWriter, taken: dict[s
     return key
 
 
-def _retired(holder: str, key: str, writer: StoreWriter) -> bool:
-    """The file that had `key` is no longer indexed and no longer there."""
-    document = writer.documents.get(key)
-    return (document is None or document.path != holder) and not os.path.lexists(holder)
+def _retired(holder: str) -> bool:
+    """The file that had a key is no longer there (its document, if still indexed, is of a
+    file that has gone: a file with its text takes its key and its place)."""
+    return not os.path.lexists(holder)
 
 
 def _same_text(source: SourceFile, holder: str, writer: StoreWriter) -> bool:
