@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -22,7 +22,14 @@ from indexer.freshness import same_content
 from indexer.identity import distinct_key
 from indexer.metadata import Fact, extract_metadata, load_facts
 from indexer.records import Document
-from indexer.sources import SourceError, SourceFile, find_documents, read_document, sha256
+from indexer.sources import (
+    SourceError,
+    SourceFile,
+    find_documents,
+    read_document,
+    sha256,
+    shown_path,
+)
 from indexer.store import PassageRow, StoreWriter, Tokens
 
 Facts = dict[str, dict[str, Fact]]
@@ -282,7 +289,14 @@ def build_index(
     roots = [Path(p) for p in paths]
     for root in roots:
         if not root.exists():
-            raise CorpusNotFound(f"{root}: no such file or folder")
+            raise CorpusNotFound(f"{shown_path(str(root))}: no such file or folder")
+        if shown_path(str(root.resolve())) != str(root.resolve()):
+            # The folders are recorded by name for later updates: a name must be UTF-8. (A
+            # file or folder below them may have any name: it is stored escaped.)
+            raise CorpusNotFound(
+                f"{shown_path(str(root.resolve()))}: a folder name that is not UTF-8 cannot "
+                "be indexed; rename it"
+            )
     workers = workers or os.cpu_count() or 1
     show = sys.stderr.isatty() if progress is None else progress
     report = IndexReport()
@@ -354,7 +368,7 @@ def _plan(
                 continue
             paths.add(source.location)
             key = _key_for(source, str(folder), writer, taken)
-            source = replace(source, key=key)
+            source = source._replace(key=key)
             seen.add(key)
             known = writer.documents.get(key)
             if known is not None and known.path == source.location and same_content(source, known):

@@ -262,3 +262,25 @@ def test_through_the_cli_two_folders_keep_two_keys_and_queries_do_not_update(
     assert rebuilt.exit_code == 0, rebuilt.output
     shown = runner.invoke(cli, ["show", f"{KEY}#1", "--index", index_dir])
     assert "Halton" in shown.output
+
+
+def test_names_that_are_not_utf8_below_the_folder_are_indexed_and_the_folder_is_refused(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "c"
+    folder = os.fsencode(corpus) + b"/r\xe9gion"
+    os.makedirs(folder)
+    with open(folder + b"/na\xefve.md", "w", encoding="utf-8") as handle:
+        handle.write("Foster carers.\n")
+    report = build_index([corpus], tmp_path / "index")
+    assert report.added == ["region/naive"]
+    assert (
+        Store.open(tmp_path / "index")
+        .documents["region/naive"]
+        .source.endswith("r\\xe9gion/na\\xefve.md")
+    )
+    refused = CliRunner().invoke(
+        cli, ["index", os.fsdecode(folder), "--index", str(tmp_path / "i")]
+    )
+    assert refused.exit_code == 2 and "not UTF-8" in refused.output
+    assert "Traceback" not in refused.output
