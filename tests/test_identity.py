@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from indexer.freshness import check_freshness
 from indexer.identity import Given, distinct_key, registry_of
@@ -284,3 +286,53 @@ def test_names_that_are_not_utf8_below_the_folder_are_indexed_and_the_folder_is_
     )
     assert refused.exit_code == 2 and "not UTF-8" in refused.output
     assert "Traceback" not in refused.output
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+NAMES = ["Report.txt", "report.md", "a b.txt", "a-b.txt", f"{NFC}.txt", f"{NFD}.txt", "東京.txt"]
+FOLDERS = ["halton", "leicestershire", "halton/sub"]
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["write", "remove", "index"]),
+            st.sampled_from(FOLDERS),
+            st.sampled_from(NAMES),
+            st.integers(0, 2),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_keys_stay_with_their_files_through_any_sequence(tmp_path: Path, steps: list) -> None:
+    """Random writes, removals and runs of `search index` over colliding names: every file is
+    indexed under a key of its own, which it keeps while it exists."""
+    run = tmp_path / str(len(list(tmp_path.iterdir())))
+    index_dir, held = run / "index", {}  # path -> key it had
+    for action, folder, name, text in steps:
+        path = run / folder / name
+        if action == "write":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"Text number {text} of {folder}.\n", encoding="utf-8")
+        elif action == "remove" and path.exists():
+            path.unlink()
+        roots = [run / f for f in ("halton", "leicestershire") if (run / f).is_dir()]
+        if not roots:
+            continue
+        for root in roots if action == "index" else roots[:1]:
+            build_index([root], index_dir)
+        documents = Store.open(index_dir).documents.values()
+        keys = {d.path: d.doc_id for d in documents if os.path.exists(d.path)}
+        files = {str(p) for r in roots for p in r.rglob("*.*") if p.is_file()}
+        indexed_roots = {str(r) for r in (roots if action == "index" else roots[:1])}
+        for file in files:
+            if any(file.startswith(r + "/") for r in indexed_roots):
+                assert file in keys  # every file under an indexed folder has a document
+        assert len(set(keys.values())) == len(keys)  # never one key for two files
+        for file, key in keys.items():
+            assert held.setdefault(file, key) == key  # a file keeps its key
