@@ -267,6 +267,9 @@ class _Walk:
     visited: set[tuple[int, int]]  # folders walked (device, inode): links cannot loop
 
     def folder(self, path: str, relative: str) -> Iterator[SourceFile]:
+        if _is_system(path):  # /proc below `/`, or a mount of it
+            self.skip(self._shown(relative), "a system folder of the kernel, not documents")
+            return
         try:
             with os.scandir(path) as scan:
                 entries = sorted(scan, key=_name)
@@ -350,7 +353,7 @@ class _Walk:
         )
 
     def _shown(self, below: str) -> str:
-        return shown_path(os.path.join(self.given, below))
+        return shown_path(os.path.join(self.given, below.rstrip("/")))
 
 
 def read_document(path: Path) -> SourceText:
