@@ -34,7 +34,11 @@ class Staleness:
 
 
 def check_freshness(
-    documents: dict[str, Document], problems: dict[str, dict], roots: Sequence[str]
+    documents: dict[str, Document],
+    problems: dict[str, dict],
+    roots: Sequence[str],
+    *,
+    follow_links: bool = False,
 ) -> Staleness:
     """Compare the files under `roots` with the index, by size and modification time first
     and by content (SHA-256) where those differ. Cheap: a walk and a stat per file.
@@ -54,9 +58,9 @@ def check_freshness(
             lost.append(root)
             continue
         found = 0
-        for source in find_documents(root):
+        for source in find_documents(root, follow_links=follow_links):
             found += 1
-            key = str(source.path)
+            key = source.location
             seen.add(key)
             known = by_path.get(key)
             if known is not None:

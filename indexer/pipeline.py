@@ -25,9 +25,17 @@ from indexer.analysis import analyse, sequence_of
 from indexer.chunk import chunk_paragraphs
 from indexer.clean import clean_lines
 from indexer.freshness import same_content
+from indexer.identity import distinct_key
 from indexer.metadata import Fact, extract_metadata, load_facts
 from indexer.records import Document
-from indexer.sources import SourceError, SourceFile, find_documents, read_document
+from indexer.sources import (
+    SourceError,
+    SourceFile,
+    find_documents,
+    read_document,
+    sha256,
+    shown_path,
+)
 from indexer.store import PassageRow, StoreWriter, Tokens
 
 Facts = dict[str, dict[str, Fact]]
@@ -89,7 +97,7 @@ def index_document(
         chunked,
         facts,
         pages=content.raw_pages,
-        file_name=source.path.name,
+        file_name=source.name,
     )
     page_of = content.page_of_line
     stems: dict[str, str] = {}
@@ -141,7 +149,7 @@ def index_document(
         passages=len(rows),
         tokens=sum(r.length for r in rows),
         sha256=content.sha256,
-        path=str(source.path),
+        path=source.location,
         size=source.size,
         mtime_ns=source.mtime_ns,
         provenance=meta.provenance,
@@ -338,6 +346,7 @@ def build_index(
     progress: bool | None = None,
     rebuild: bool = False,
     wait: bool = False,
+    follow_links: bool | None = None,
 ) -> IndexReport:
     """Index the documents under `paths` into `index_dir`, adding, updating and removing.
 
@@ -355,18 +364,29 @@ def build_index(
     published only when complete (indexer.generations): readers see the old index or the new,
     and a run killed half way leaves the old one whole. `rebuild` starts from nothing; `wait`
     waits for another process writing the index instead of raising IndexBusy.
+    `follow_links` follows symbolic links that lead outside the folders (None: as the index
+    was built). Each file's key is its own for good (indexer.identity).
     `on_problem(path, reason, failed)` hears of each file skipped or failed as it happens.
     """
     roots = [Path(p) for p in paths]
     for root in roots:
         if not root.exists():
-            raise CorpusNotFound(f"{root}: no such file or folder")
+            raise CorpusNotFound(f"{shown_path(str(root))}: no such file or folder")
+        if shown_path(str(root.resolve())) != str(root.resolve()):
+            # The folders are recorded by name for later updates: a name must be UTF-8. (A
+            # file or folder below them may have any name: it is stored escaped.)
+            raise CorpusNotFound(
+                f"{shown_path(str(root.resolve()))}: a folder name that is not UTF-8 cannot "
+                "be indexed; rename it"
+            )
     workers = workers or os.cpu_count() or 1
     show = sys.stderr.isatty() if progress is None else progress
     report = IndexReport()
     writer = StoreWriter(index_dir, wait=wait, fresh=rebuild)
     try:
-        jobs, seen = _plan(roots, writer.documents, report, on_problem)
+        if follow_links is not None:
+            writer.set_follow_links(follow_links)
+        jobs, seen = _plan(roots, writer, report, on_problem)
         report_problems: dict[str, dict[str, object]] = {}
         bar = _progress(len(jobs), show)
         for outcome in _outcomes(jobs, workers, writer.lock_fd):
@@ -375,7 +395,7 @@ def build_index(
             if outcome.error is not None:
                 # A document indexed before keeps its last good version (it is in `seen`).
                 _problem(report, on_problem, source.display, outcome.error)
-                report_problems[str(source.path)] = {
+                report_problems[source.location] = {
                     "size": source.size,
                     "mtime_ns": source.mtime_ns,
                     "reason": str(outcome.error),
@@ -406,28 +426,70 @@ def build_index(
 
 def _plan(
     roots: list[Path],
-    indexed: dict[str, Document],
+    writer: StoreWriter,
     report: IndexReport,
     on_problem: Callable[[str, str, bool], None] | None,
-) -> tuple[list[_Job], dict[str, str]]:
-    """Which files need reading: new ones and those whose content changed."""
+) -> tuple[list[_Job], set[str]]:
+    """Which files need reading (new ones and those whose content changed), each with its
+    key: the one the index gave its path, or a new one no file has had (indexer.identity).
+    Returns the jobs and the keys of every document file found."""
     jobs: list[_Job] = []
-    seen: dict[str, str] = {}
+    seen: set[str] = set()
+    taken = {given.key: path for path, given in writer.keys.items()}
+    paths = set()  # a file reached twice (folders given inside each other) counts once
+
+    def skipped(path: str, reason: str) -> None:
+        _problem(report, on_problem, path, SourceError(reason))
+
     for root in roots:
         folder = root.resolve() if root.is_dir() else root.resolve().parent
         facts = load_facts(folder)
-        for source in find_documents(root):
-            if source.doc_id in seen:
-                reason = f"same document id '{source.doc_id}' as {seen[source.doc_id]}"
-                _problem(report, on_problem, source.display, SourceError(reason, failed=True))
+        found = find_documents(root, follow_links=writer.follow_links, on_skip=skipped)
+        for source in found:
+            if source.location in paths:
                 continue
-            seen[source.doc_id] = source.display
-            known = indexed.get(source.doc_id)
-            if known is not None and known.path == str(source.path) and same_content(source, known):
-                report.unchanged.append(source.doc_id)
+            paths.add(source.location)
+            key = _key_for(source, str(folder), writer, taken)
+            source = source._replace(key=key)
+            seen.add(key)
+            known = writer.documents.get(key)
+            if known is not None and known.path == source.location and same_content(source, known):
+                report.unchanged.append(key)
                 continue
             jobs.append(_Job(source, facts, known is not None))
     return jobs, seen
+
+
+def _key_for(source: SourceFile, folder: str, writer: StoreWriter, taken: dict[str, str]) -> str:
+    """The key given to this file before, else a key no file has had, else the key of a
+    removed file with exactly this file's text (the same document, moved or renamed)."""
+    given = writer.keys.get(source.location)
+    if given is not None:
+        return given.key
+    natural = source.doc_id
+    holder = taken.get(natural)
+    if holder is not None and holder not in writer.keys:
+        holder = None  # given earlier in this run
+    if holder is not None and _retired(holder) and _same_text(source, holder, writer):
+        key = natural
+    else:
+        key = distinct_key(natural, source.location, folder, taken)
+    taken[key] = source.location
+    return key
+
+
+def _retired(holder: str) -> bool:
+    """The file that had a key is no longer there (its document, if still indexed, is of a
+    file that has gone: a file with its text takes its key and its place)."""
+    return not os.path.lexists(holder)
+
+
+def _same_text(source: SourceFile, holder: str, writer: StoreWriter) -> bool:
+    try:
+        with open(source.file, "rb") as handle:  # a regular file: the walk checked
+            return sha256(handle.read()) == writer.keys[holder].sha256
+    except OSError:
+        return False
 
 
 def _under(path: Path, roots: list[Path]) -> bool:

@@ -39,6 +39,7 @@ from whoosh.filedb.filestore import FileStorage
 
 from indexer import generations
 from indexer.analysis import analyse, read_stem_table, sequence_of, write_stem_table
+from indexer.identity import Given, registry_of
 from indexer.records import Document
 from search.bm25 import bm25_idf, bm25_term_weight
 
@@ -496,6 +497,7 @@ class Store:
         # files passed over (path -> size, mtime_ns, reason, failed), so that an unchanged
         # bad file does not make the index look out of date
         self.problems = problems or {}
+        self.follow_links = False  # built with --follow-links: its change check walks so too
         self._index: Any = None
         self._searcher: Any = None
         self.generation: Path | None = None
@@ -549,6 +551,7 @@ class Store:
             store = cls(
                 folder, documents, list(data.get("roots", [])), dict(data.get("problems", {}))
             )
+            store.follow_links = data.get("follow_links") is True
             store._index = index.open_dir(str(generation), indexname=INDEX_NAME)
             store._searcher = store._index.searcher()  # reads the TOC and segments now
             store.generation = generation
@@ -836,10 +839,11 @@ def _made_by_us(folder: Path) -> bool:
     return any(_our_manifest(place) is not None for place in places)
 
 
-def indexed_roots(folder: Path) -> list[str]:
-    """The folders an index of ours was built from, read from its manifest alone (so that
-    an index from another version, one whoosh cannot open or one whose CURRENT is lost can
-    be rebuilt from them). None from a folder that is not ours."""
+def _recorded_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of the index of ours in `folder`, read alone (so that an index from
+    another version, one whoosh cannot open or one whose CURRENT is lost can be rebuilt from
+    what it records): the current generation's, else the newest generation's, else the
+    single-folder layout's. Empty for a folder that is not ours."""
     try:
         now = generations.current(folder)
     except (OSError, ValueError):
@@ -849,9 +853,37 @@ def indexed_roots(folder: Path) -> list[str]:
     for place in places:
         data = _our_manifest(place)
         if data is not None:
-            roots = data.get("roots", [])
-            return [str(r) for r in roots] if isinstance(roots, list) else []
-    return []
+            return data
+    return {}
+
+
+def indexed_roots(folder: Path) -> list[str]:
+    """The folders the index in `folder` was built from."""
+    roots = _recorded_manifest(folder).get("roots", [])
+    return [str(r) for r in roots] if isinstance(roots, list) else []
+
+
+def given_keys(folder: Path) -> dict[str, Given]:
+    """The keys an index has given (file path -> key), read from its manifest alone, so that
+    they outlive a rebuild: each document's, and those of files since removed
+    (`retired_keys`; a manifest of format 4 before them has none)."""
+    data = _recorded_manifest(folder)
+    try:
+        keys = {
+            path: Given(given["key"], given.get("sha256", ""))
+            for path, given in (data.get("retired_keys") or {}).items()
+        }
+        for d in data.get("documents", []):
+            if d.get("path"):
+                keys[d["path"]] = Given(d["doc_id"], d.get("sha256", ""))
+        return keys
+    except (KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _follow_links(folder: Path) -> bool:
+    """Was the index built with `--follow-links`? (Its updates walk the same way.)"""
+    return _recorded_manifest(folder).get("follow_links") is True
 
 
 class StoreWriter:
@@ -872,6 +904,8 @@ class StoreWriter:
             self._lock.acquire(wait=wait)
         try:
             with _full_disk_reported(folder):
+                self.keys = given_keys(folder)  # kept through a rebuild (indexer.identity)
+                self.follow_links = _follow_links(folder)
                 self._open(fresh)
         except BaseException:
             if hasattr(self, "_generation"):
@@ -984,6 +1018,8 @@ class StoreWriter:
             {
                 "format": FORMAT_VERSION,
                 "roots": self.roots,
+                "follow_links": self.follow_links,
+                "retired_keys": self._retired_keys(),
                 "problems": dict(sorted(self.problems.items())),
                 "documents": [asdict(d) for d in sorted(self.documents.values(), key=_key)],
             },
@@ -996,6 +1032,17 @@ class StoreWriter:
             return generations.current(self.folder) == self._generation
         except (OSError, ValueError):
             return False
+
+    def _retired_keys(self) -> dict[str, dict[str, str]]:
+        """The keys given to files no longer indexed (the documents carry their own)."""
+        live = {d.path: Given(d.doc_id, d.sha256) for d in self.documents.values() if d.path}
+        registry = registry_of(live, self.keys)
+        return {p: asdict(registry[p]) for p in sorted(registry) if p not in live}
+
+    def set_follow_links(self, follow: bool) -> None:
+        if follow != self.follow_links:
+            self.follow_links = follow
+            self._changed = True
 
     def cancel(self) -> None:
         with contextlib.suppress(Exception):

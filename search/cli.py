@@ -256,7 +256,13 @@ def cli() -> None:
 
 
 def _run_index(
-    paths: list[Path], index_dir: Path, *, rebuild: bool, quiet: bool, wait: bool = False
+    paths: list[Path],
+    index_dir: Path,
+    *,
+    rebuild: bool,
+    quiet: bool,
+    wait: bool = False,
+    follow_links: bool | None = None,
 ) -> Any:
     from indexer.generations import IndexBusy, NotOurs
     from indexer.metadata import FactsError
@@ -276,6 +282,7 @@ def _run_index(
                 progress=None if not quiet else False,
                 rebuild=rebuild,
                 wait=wait,
+                follow_links=follow_links,
             )
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (Cancelled)
         signum = getattr(stop, "signum", signal.SIGINT)
@@ -339,7 +346,9 @@ def _fresh_engine(engine: Any, index_dir: Path) -> Any:
     from indexer.freshness import check_freshness
 
     store = engine.store
-    stale = check_freshness(store.documents, store.problems, store.roots)
+    stale = check_freshness(
+        store.documents, store.problems, store.roots, follow_links=store.follow_links
+    )
     if not stale:
         return engine
     as_is = "these results are from the index as it is"
@@ -390,14 +399,24 @@ def _auto_update(roots: list[str], index_dir: Path) -> str | None:
 @index_option
 @click.option("--rebuild", is_flag=True, help="Build the index again from scratch.")
 @click.option("--wait", is_flag=True, help="If another process is indexing, wait for it.")
-def index_command(paths: tuple[Path, ...], index_dir: Path, rebuild: bool, wait: bool) -> None:
+@click.option(
+    "--follow-links/--no-follow-links",
+    default=None,
+    help="Follow symbolic links that lead outside the folders indexed (default: as the "
+    "index was built; at first, not). Never to /proc, /sys or /dev.",
+)
+def index_command(
+    paths: tuple[Path, ...], index_dir: Path, rebuild: bool, wait: bool, follow_links: bool | None
+) -> None:
     """Build or update the index from PATHS (folders or files; default: seeds/).
 
     Unchanged files are skipped, changed ones re-indexed, removed ones dropped. A folder's
     facts.toml supplies metadata its documents' texts lack.
     """
     targets = list(paths) or _recorded_roots(index_dir)
-    report = _run_index(targets, index_dir, rebuild=rebuild, quiet=False, wait=wait)
+    report = _run_index(
+        targets, index_dir, rebuild=rebuild, quiet=False, wait=wait, follow_links=follow_links
+    )
     echo(
         f"Index {index_dir}/ holds {plural(report.documents, 'document')}, "
         f"{plural(report.passages, 'passage')}. "

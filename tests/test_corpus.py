@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 from indexer.analysis import terms
 from indexer.pipeline import IndexReport, build_index
+from indexer.sources import document_id
 from search.cli import cli
 from search.engine import Engine
 
@@ -106,3 +108,17 @@ def test_reindexing_an_unchanged_corpus_reads_nothing(corpus_index) -> None:
     again = build_index([OFSTED], index_dir, progress=False)
     assert again.indexed == 0 and again.failed == []
     assert len(again.unchanged) == len(first.added)
+
+
+def test_file_names_repeated_across_authorities_keep_their_own_keys(engine: Engine) -> None:
+    """102 file names stand in more than one authority's folder; each file keeps its natural
+    key (the path below the corpus), none is qualified or replaced."""
+    documents = engine.documents()
+    by_name = Counter(Path(d.path).name for d in documents)
+    assert sum(1 for count in by_name.values() if count > 1) >= 100
+    for document in documents:
+        relative = Path(document.path).relative_to(OFSTED.resolve()).as_posix()
+        assert document.doc_id == document_id(relative)
+    assert len({d.path for d in documents}) == len(documents)
+    camden = "reports/80491_camden/childrens-services-inspection-21-june-2022"
+    assert camden in engine.store.documents
