@@ -28,7 +28,9 @@ benchmark's published figures. Missing libraries are skipped.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import re
@@ -195,6 +197,10 @@ def measure(
     return result
 
 
+def _triple(result: dict[str, float]) -> str:
+    return f"{result['f1']:.3f} / {result['precision']:.3f} / {result['recall']:.3f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=Path, default=PAGES)
@@ -203,11 +209,14 @@ def main() -> None:
     args = parser.parse_args()
     pages, truth = load(args.pages)
     halves = Counter(half(k) for k in pages)
-    print(f"{len(pages)} pages; half A {halves['A']}, half B {halves['B']}\n")
-    print(
-        "| candidate | F1 | precision | recall | F1 half A | F1 half B | ms/page |"
-        + (" raw F1 |" if args.raw else "")
-    )
+    print(f"{len(pages)} pages; half A {halves['A']}, half B {halves['B']}")
+    versions = []
+    for package in ("trafilatura", "readability-lxml", "newspaper4k", "justext", "lxml"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions.append(f"{package} {importlib.metadata.version(package)}")
+    print("versions: " + ", ".join(versions) + "\n")
+    raw = " raw F1 |" if args.raw else ""
+    print(f"| candidate | F1 | precision | recall | half A: F1 / P / R | half B | ms/page |{raw}")
     print("| --- | --- | --- | --- | --- | --- | --- |" + (" --- |" if args.raw else ""))
     for name, (module, read, marked) in CANDIDATES.items():
         if args.only and not any(part in name for part in args.only):
@@ -219,7 +228,7 @@ def main() -> None:
         a, b, every = r["A"], r["B"], r["all"]
         line = (
             f"| {name} | {every['f1']:.3f} | {every['precision']:.3f} | {every['recall']:.3f} "
-            f"| {a['f1']:.3f} | {b['f1']:.3f} | {r['ms_per_page']:.0f} |"
+            f"| {_triple(a)} | {_triple(b)} | {r['ms_per_page']:.0f} |"
         )
         if args.raw:
             line += f" {r['raw']['f1']:.3f} |"

@@ -24,6 +24,7 @@ trafilatura (and lxml) are imported only when a page is read: never on the query
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,9 @@ def read_html(html: str, *, options: dict[str, Any] | None = None) -> HtmlPage:
     """The page's article text and its own metadata. `options` override trafilatura's
     extraction settings (for bench/news_pages.py, which measures them)."""
     import trafilatura  # only when there is HTML to read (it loads lxml and more)
+
+    for name in ("trafilatura", "htmldate"):  # a library's doubts about one page are not ours
+        logging.getLogger(name).addHandler(logging.NullHandler())
 
     tree = trafilatura.load_html(html)
     if tree is None:  # not parseable as HTML at all: read what text there is

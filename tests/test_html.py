@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -203,3 +205,22 @@ def test_real_article_pages_are_read_as_their_article() -> None:
     f1 = 2 * precision * recall / (precision + recall)
     assert f1 >= 0.955, (f1, precision, recall)
     assert precision >= 0.95 and recall >= 0.94, (precision, recall)
+
+
+def test_a_query_process_never_loads_the_html_reader(seed_index: Path) -> None:
+    """trafilatura (and lxml) load only when a page is read, never on a query's cold start."""
+    code = (
+        "import sys\nfrom pathlib import Path\nimport search.cli\n"
+        "from search.engine import Engine\n"
+        "assert Engine.open(Path(sys.argv[1])).search('care leavers').total > 0\n"
+        "print(sorted(m for m in ('trafilatura', 'lxml', 'htmldate', 'indexer.html')"
+        " if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(seed_index)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"
