@@ -96,6 +96,42 @@ def half(page_id: str) -> str:
 # --- the candidates: page -> text in the chunker's form --------------------------------------
 
 
+def _today(html: str) -> str:
+    """The indexer's reading before indexer/html.py (sources.py at 68b9d75), kept here only to
+    measure against: every text node stripped, so inline elements ran words together."""
+    from html.parser import HTMLParser
+
+    blocks = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr"}
+    blocks |= {"table", "section", "article", "blockquote", "pre", "dd", "dt", "title"}
+    blocks |= {"figcaption"}
+    skip = {"script", "style", "nav", "header", "footer", "aside", "noscript", "template"}
+    parts: list[str] = []
+    depth = [0]
+
+    class Old(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            if tag in skip:
+                depth[0] += 1
+            elif tag in blocks:
+                parts.append("\n\n- " if tag == "li" else "\n\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in skip:
+                depth[0] = max(0, depth[0] - 1)
+            elif tag in blocks:
+                parts.append("\n\n")
+
+        def handle_data(self, data: str) -> None:
+            if not depth[0]:
+                parts.append(" ".join(data.split()) if data.strip() else " ")
+
+    parser = Old(convert_charrefs=True)
+    parser.feed(html)
+    parser.close()
+    text = "\n".join(" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
 def _readability(html: str) -> str:
     from readability import Document
 
@@ -133,6 +169,7 @@ def _ours(html: str) -> str:
 
 # name -> (library it needs or None, page -> text, headings marked by the source)
 CANDIDATES: dict[str, tuple[str | None, Callable[[str], str], bool]] = {
+    "today (68b9d75: sources.html_to_text)": (None, _today, False),
     "rules (whole page; shape headings)": (None, page_text, False),
     "rules (whole page; marked headings)": (None, page_text, True),
     "trafilatura, as indexer.html reads (favor_precision)": ("trafilatura", _ours, True),

@@ -72,25 +72,26 @@ def read_html(html: str, *, options: dict[str, Any] | None = None) -> HtmlPage:
     import trafilatura  # only when there is HTML to read (it loads lxml and more)
 
     for name in ("trafilatura", "htmldate"):  # a library's doubts about one page are not ours
-        logging.getLogger(name).addHandler(logging.NullHandler())
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
 
     tree = trafilatura.load_html(html)
     if tree is None:  # not parseable as HTML at all: read what text there is
         return HtmlPage(page_text(html), PageMetadata(), "whole page")
     markup = _markup_evidence(tree)
-    found = trafilatura.bare_extraction(
-        tree,
-        include_comments=False,
-        include_tables=True,
+    settings: dict[str, Any] = {
+        "include_comments": False,
+        "include_tables": True,
         # measured (bench/news_pages.py): better on both halves of the pages; and it never falls
         # back to trafilatura's whole-page "baseline", which puts every inline element on a line
         # of its own: where trafilatura finds no article, our own page_text reads the page
-        favor_precision=True,
-        with_metadata=True,
+        "favor_precision": True,
+        "with_metadata": True,
         # htmldate's markup search only; its text-pattern search guesses (see _date)
-        date_extraction_params={"extensive_search": False, "original_date": True},
-        **(options or {}),
-    )
+        "date_extraction_params": {"extensive_search": False, "original_date": True},
+    }
+    found = trafilatura.bare_extraction(tree, **(settings | (options or {})))
     evidence = _evidence(found, markup)
     blocks = _render_body(found.body) if found is not None and found.body is not None else []
     if not any(not b.startswith("# ") for b in blocks):
