@@ -163,6 +163,16 @@ def _trafilatura(**options: object) -> Callable[[str], str]:
     return lambda html: read_html(html, options=dict(options)).text
 
 
+def _no_rescue(html: str) -> str:
+    """trafilatura without its whole-page "baseline" rescue of a short extraction (our own
+    whole-page reader takes a page where it finds nothing)."""
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "0")
+    return read_html(html, options={"config": config}).text
+
+
 def _ours(html: str) -> str:
     return read_html(html).text
 
@@ -172,19 +182,12 @@ CANDIDATES: dict[str, tuple[str | None, Callable[[str], str], bool]] = {
     "today (68b9d75: sources.html_to_text)": (None, _today, False),
     "rules (whole page; shape headings)": (None, page_text, False),
     "rules (whole page; marked headings)": (None, page_text, True),
-    "trafilatura, as indexer.html reads (favor_precision)": ("trafilatura", _ours, True),
+    "trafilatura, as indexer.html reads (balanced)": ("trafilatura", _ours, True),
     "the same, shape headings": ("trafilatura", _ours, False),
-    "trafilatura balanced (its default)": (
-        "trafilatura",
-        _trafilatura(favor_precision=False),
-        True,
-    ),
-    "trafilatura favor_recall": (
-        "trafilatura",
-        _trafilatura(favor_precision=False, favor_recall=True),
-        True,
-    ),
-    "trafilatura favor_precision, fast": ("trafilatura", _trafilatura(fast=True), True),
+    "trafilatura favor_precision": ("trafilatura", _trafilatura(favor_precision=True), True),
+    "trafilatura favor_recall": ("trafilatura", _trafilatura(favor_recall=True), True),
+    "trafilatura fast": ("trafilatura", _trafilatura(fast=True), True),
+    "trafilatura, no baseline rescue": ("trafilatura", _no_rescue, True),
     "readability-lxml": ("readability", _readability, True),
     "newspaper4k": ("newspaper", _newspaper, True),
     "jusText": ("justext", _justext, True),

@@ -41,6 +41,7 @@ _PUBLISHED_KEYS = re.compile(
 _NOT_PUBLISHED = re.compile(r"modif|updat|revis|expir|edit", re.IGNORECASE)
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _SPACES = re.compile(r"\s+")
+_BEFORE_PUNCTUATION = re.compile(r"\n+(?=[.,;:!?)\]’”])")
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,9 @@ def read_html(html: str, *, options: dict[str, Any] | None = None) -> HtmlPage:
     settings: dict[str, Any] = {
         "include_comments": False,
         "include_tables": True,
-        # measured (bench/news_pages.py): better on both halves of the pages; and it never falls
-        # back to trafilatura's whole-page "baseline", which puts every inline element on a line
-        # of its own: where trafilatura finds no article, our own page_text reads the page
-        "favor_precision": True,
+        # trafilatura's balanced default, not favor_precision (0.003 better on both halves of
+        # bench/news_pages.py): that drops text written in a <div> without <p>, which older
+        # sites do (bench/NEWS_PAGES.md)
         "with_metadata": True,
         # htmldate's markup search only; its text-pattern search guesses (see _date)
         "date_extraction_params": {"extensive_search": False, "original_date": True},
@@ -112,15 +112,21 @@ def _join(blocks: list[str]) -> str:
 
 def _inline(element: Any) -> str:
     """An element's text with its inline children; a line break (`<lb/>`) stays one."""
-    parts = [(element.text or "").replace("\n", " ")]
+    parts = [_spaced(element.text)]
     for child in element:
         if child.tag == "lb":
             parts.append("\n")
         elif child.tag not in ("list", "table"):
             parts.append(_inline(child))
-        parts.append((child.tail or "").replace("\n", " "))
+        parts.append(_spaced(child.tail))
     lines = (_SPACES.sub(" ", line).strip() for line in "".join(parts).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def _spaced(text: str | None) -> str:
+    """A text node with its line ends as spaces: only `<lb/>` breaks a line. (trafilatura's
+    rescue of a short page joins every text node with a line end, "well supported\n.")"""
+    return _BEFORE_PUNCTUATION.sub("", text or "").replace("\n", " ")
 
 
 def _render_body(body: Any) -> list[str]:
