@@ -41,6 +41,7 @@ _PUBLISHED_KEYS = re.compile(
 _NOT_PUBLISHED = re.compile(r"modif|updat|revis|expir|edit", re.IGNORECASE)
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
 _BEFORE_PUNCTUATION = re.compile(r"\n+(?=[.,;:!?)\]’”])")
 
 
@@ -94,13 +95,24 @@ def read_html(html: str, *, options: dict[str, Any] | None = None) -> HtmlPage:
     found = trafilatura.bare_extraction(tree, **(settings | (options or {})))
     evidence = _evidence(found, markup)
     blocks = _render_body(found.body) if found is not None and found.body is not None else []
-    if not any(not b.startswith("# ") for b in blocks):
-        text, extractor = page_text(html), "whole page"
+    whole = page_text(html)
+    if not any(not b.startswith("# ") for b in blocks) or _kept_more(blocks, whole, markup):
+        text, extractor = whole, "whole page"
     else:
         title = evidence.get("title", ("", ""))[0]
         text = _join(([f"# {title}"] if title else []) + blocks)
         extractor = "trafilatura"
     return HtmlPage(text, PageMetadata(evidence), extractor)
+
+
+def _kept_more(blocks: list[str], whole: str, markup: list[tuple[str, str]]) -> bool:
+    """trafilatura kept as many words as our reader sees in the whole page (<title> aside), or
+    more: it set no article apart, and took everything (its rescue of a short page, menus too,
+    with a line end between every two text nodes), where our own reader of the whole page
+    keeps the page's paragraphs and skips its menus."""
+    title = next((value for value, how in markup if how == "html: <title>"), "")
+    shown = len(_WORD.findall(whole)) - len(_WORD.findall(title))
+    return len(_WORD.findall(" ".join(blocks))) >= shown
 
 
 def _join(blocks: list[str]) -> str:

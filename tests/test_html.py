@@ -38,9 +38,10 @@ def _article(body: str, head: str = "") -> str:
         f"<html><head>{head}</head><body><header><a href='/'>Home</a> <a>News</a> "
         "<a>Jobs</a></header><nav><ul><li><a>Adults</a></li><li><a>Children</a></li></ul></nav>"
         f"<main><article><h1>Council praised for its work with care leavers</h1>{body}"
-        f"<p>{filler}</p></article><aside><h3>Related stories</h3><ul><li><a>Another story "
-        "about something else</a></li></ul></aside></main><footer><p>Contact us | Privacy "
-        "policy | Terms</p></footer></body></html>"
+        f"<p>{filler}</p></article><div class='related'><h3>Related stories</h3><ul><li><a>"
+        "Another story about something else</a></li><li><a>And one more</a></li></ul></div>"
+        "<div class='share'>Share on Facebook | Share by email</div></main><footer><p>Contact "
+        "us | Privacy policy | Terms</p></footer></body></html>"
     )
 
 
@@ -57,6 +58,11 @@ INLINE_CASES = [
      ["Leaders said:\n- more foster carers\n- fewer moves"]),
     ("<p>Children are safe</p><p>Inspectors found good practice.</p>",
      ["Children are safe", "Inspectors found good practice."]),
+    # a short page: trafilatura's rescue would take it all, menus too, as one run of text
+    ("<html><head><title>Care leavers</title></head><body><nav>Home | News</nav><article>"
+     "<h1>Care leavers</h1><p>The <b>care</b> leavers are <a href=x>well supported</a>.</p>"
+     "<p>Children are safe</p></article></body></html>",
+     ["The care leavers are well supported.", "Children are safe"]),
 ]  # fmt: skip
 
 
@@ -77,7 +83,7 @@ def test_an_article_page_keeps_the_article_and_drops_the_chrome() -> None:
     assert found[0] == "The care leavers are well supported, inspectors said."
     assert found[1].startswith("Children in care see their social workers often, and the personal")
     text = "\n".join(found)
-    for chrome in ("Home", "Adults", "Related stories", "Another story", "Privacy policy"):
+    for chrome in ("Home", "Adults", "Related stories", "Another story", "Share", "Privacy"):
         assert chrome not in text
     chunked = chunk_paragraphs(clean_lines(page.text).kept, headings_marked=True)
     assert chunked.title == "Council praised for its work with care leavers"  # not a passage
