@@ -7,10 +7,13 @@ between blocks, headings marked `# ` (as `indexer.pdf` marks them by their font)
 `- `, table rows tab-separated. The page's title is written first, as a heading, so that it
 becomes the document's title and never a passage.
 
-A page in which trafilatura finds no article (a short page, a list of links) is read whole by
-our own parser: every block element a paragraph, inline elements (`<b>`, `<a>`, `<span>`)
-running on in the same paragraph with the spaces the page has around them, and never without
-one where the page had one.
+A page in which trafilatura sets no article apart (it keeps nothing, or as many words as the
+whole page shows: a short page) is read whole by our own parser: every block element a
+paragraph, scripts, navigation, headers, footers and asides skipped, inline elements (`<b>`,
+`<a>`, `<span>`) running on in the same paragraph with the spaces the page has around them,
+and never without one where the page had one. Either way a page marks its headings, so the
+pipeline chunks it with `headings_marked=True`: a short paragraph without a full stop stays a
+paragraph.
 
 What the page says about itself (`PageMetadata`): its title, its site's name and the date it
 was published, each with where it was read ("html meta: og:title"). A date is kept only when
