@@ -98,11 +98,11 @@ def _continues(previous: _Unit, text: str) -> bool:
     return text.lstrip()[:1].islower() and not ends_sentence(previous.last_text)
 
 
-def _is_heading(unit: _Unit) -> bool:
+def _is_heading(unit: _Unit, marked: bool = False) -> bool:
     text = unit.text
     if unit.kind == "heading":
         return True
-    if not unit.single_line_block or unit.kind != "text":
+    if marked or not unit.single_line_block or unit.kind != "text":
         return False
     if _GRADE_HEADING.search(text):
         return True
@@ -114,13 +114,14 @@ def _is_heading(unit: _Unit) -> bool:
     )
 
 
-def _is_title(unit: _Unit) -> bool:
+def _is_title(unit: _Unit, marked: bool = False) -> bool:
     """A page's headline: its first paragraph, on a line of its own, not a sentence."""
     text = unit.text
     if unit.kind == "heading":
         return True
     return (
-        unit.single_line_block
+        not marked
+        and unit.single_line_block
         and unit.kind == "text"
         and len(text.split()) <= 25
         and not re.search(r"[.,;:!]$", text)
@@ -163,8 +164,11 @@ def split_long(text: str, limit: int = MAX_PASSAGE_CHARS) -> list[str]:
     return [*pieces, text] if text else pieces
 
 
-def chunk_paragraphs(lines: list[Line]) -> ChunkedDocument:
-    """Turn cleaned lines into passages (see the module docstring for the rules)."""
+def chunk_paragraphs(lines: list[Line], *, headings_marked: bool = False) -> ChunkedDocument:
+    """Turn cleaned lines into passages (see the module docstring for the rules).
+
+    `headings_marked`: the source marks every heading `# ` (HTML's h1-h6), so a short line
+    without a full stop is a paragraph like any other, not a heading by its shape alone."""
     title: str | None = None
     section: str | None = None
     chunks: list[Chunk] = []
@@ -200,11 +204,16 @@ def chunk_paragraphs(lines: list[Line]) -> ChunkedDocument:
         if unit.kind == "bullet":
             pending_list.append(unit)
             continue
-        if title is None and not chunks and pending_lead_in is None and _is_title(unit):
+        if (
+            title is None
+            and not chunks
+            and pending_lead_in is None
+            and _is_title(unit, headings_marked)
+        ):
             title = unit.text
             seen.add(" ".join(title.split()).casefold())
             continue
-        if _is_heading(unit):
+        if _is_heading(unit, headings_marked):
             flush()
             if " ".join(unit.text.split()).casefold() != (title or "").casefold():
                 section = unit.text

@@ -29,6 +29,7 @@ from indexer.identity import distinct_key
 from indexer.metadata import Fact, extract_metadata, load_facts
 from indexer.records import Document
 from indexer.sources import (
+    HTML_SUFFIXES,
     SourceError,
     SourceFile,
     find_documents,
@@ -87,7 +88,9 @@ def index_document(
     """One file through the stages: read -> clean -> chunk -> metadata -> analyse."""
     content = read_document(source.path)
     cleaned = clean_lines(content.text)
-    chunked = chunk_paragraphs(cleaned.kept)
+    # an HTML page marks its headings (h1-h6): a short line is not one by its shape alone
+    marked = source.path.suffix.lower() in HTML_SUFFIXES
+    chunked = chunk_paragraphs(cleaned.kept, headings_marked=marked)
     if not chunked.chunks:
         raise SourceError("no passages: the file has no paragraphs of text")
     meta = extract_metadata(

@@ -376,6 +376,8 @@ def read_document(path: Path) -> SourceText:
             f"not UTF-8 text (byte {error.start}); convert it to UTF-8", failed=True
         ) from None
     if path.suffix.lower() in HTML_SUFFIXES:
+        from indexer.html import html_to_text  # only when there is HTML to read
+
         text = html_to_text(text)
         if not text.strip():
             raise SourceError("HTML page with no text")
@@ -409,52 +411,3 @@ def _read_regular_file(path: Path) -> bytes:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-_BLOCK_TAGS = {
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
-    "section", "article", "blockquote", "pre", "dd", "dt", "title", "figcaption",
-}  # fmt: skip
-_SKIP_TAGS = {"script", "style", "nav", "header", "footer", "aside", "noscript", "template"}
-
-
-def _text_extractor() -> type:
-    from html.parser import HTMLParser  # only when there is HTML to read
-
-    class _TextExtractor(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__(convert_charrefs=True)
-            self.parts: list[str] = []
-            self._skip = 0
-
-        def handle_starttag(self, tag: str, attrs: list) -> None:
-            if tag in _SKIP_TAGS:
-                self._skip += 1
-            elif tag in _BLOCK_TAGS:
-                self.parts.append("\n\n")
-                if tag == "li":
-                    self.parts.append("- ")
-
-        def handle_endtag(self, tag: str) -> None:
-            if tag in _SKIP_TAGS:
-                self._skip = max(0, self._skip - 1)
-            elif tag in _BLOCK_TAGS:
-                self.parts.append("\n\n")
-
-        def handle_data(self, data: str) -> None:
-            if not self._skip:
-                self.parts.append(" ".join(data.split()) if data.strip() else " ")
-
-    return _TextExtractor
-
-
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML page, one block element per paragraph."""
-    parser = _text_extractor()()
-    parser.feed(html)
-    parser.close()
-    lines = [" ".join(line.split()) for line in "".join(parser.parts).split("\n")]
-    text = "\n".join(lines)
-    while "\n\n\n" in text:
-        text = text.replace("\n\n\n", "\n\n")
-    return text.strip() + "\n"
