@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.clean import CONTINUES, Line, ends_sentence, split_blocks
+from indexer.clean import CONTINUES, FOOTNOTE, Line, ends_sentence, split_blocks
 
 # "27. When children" and, as some reports print it, "27.When children"
 _NUMBERED = re.compile(r"^(\d{1,3})\.(?:\s+\S|(?=[A-Z‘“'\"(]))")
@@ -38,6 +38,8 @@ _HEADING_MAX_WORDS = 10
 # A paragraph longer than this (a file of one enormous line) is cut into passages at
 # sentence ends, or spaces, so that no passage is too long to read or to score.
 MAX_PASSAGE_CHARS = 10_000
+# A bulleted item longer than this, or of more than one sentence, is a paragraph of its own.
+PARAGRAPH_ITEM_CHARS = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,7 @@ class _Unit:
     @property
     def text(self) -> str:
         sep = "\n" if self.kind == "table" else " "
-        text = sep.join(x.text.strip().replace(CONTINUES, "") for x in self.lines)
+        text = sep.join(_unmarked(x.text.strip()) for x in self.lines)
         heading = _MARKDOWN_HEADING.match(text)
         return heading.group(1) if heading else text
 
@@ -77,7 +79,13 @@ class _Unit:
         return self.lines[-1].text.strip()
 
 
+def _unmarked(text: str) -> str:
+    return text.replace(CONTINUES, "").replace(FOOTNOTE, "")
+
+
 def _kind(text: str) -> str:
+    if text.startswith(FOOTNOTE):
+        return "footnote"
     if _MARKDOWN_HEADING.match(text):
         return "heading"
     if "\t" in text:
@@ -119,12 +127,9 @@ def _is_title(unit: _Unit) -> bool:
     text = unit.text
     if unit.kind == "heading":
         return True
-    return (
-        unit.single_line_block
-        and unit.kind == "text"
-        and len(text.split()) <= 25
-        and not re.search(r"[.,;:!]$", text)
-    )
+    if not unit.single_line_block or unit.kind != "text":
+        return False
+    return len(text.split()) <= 25 and not re.search(r"[.,;:!]$", text)
 
 
 def _units(lines: list[Line]) -> list[_Unit]:
@@ -135,10 +140,24 @@ def _units(lines: list[Line]) -> list[_Unit]:
         for line in block:
             text = line.text.strip()
             kind = _kind(text.replace(CONTINUES, ""))
+            # a footnote between a paragraph and its continuation is passed over
+            body = [u for u in units if u.kind != "footnote"]
+            last_body = body[-1] if body and units[-1].kind == "footnote" else None
             previous = units[-1] if units else None
             if previous is not None and kind == "text" and _continues(previous, text):
                 previous.lines.append(line)
                 previous.single_line_block = False
+            elif last_body is not None and kind == "text" and _continues(last_body, text):
+                last_body.lines.append(line)
+                last_body.single_line_block = False
+            elif (
+                previous is not None
+                and kind == "numbered"
+                and line is not block[0]
+                and previous.kind in ("text", "numbered", "bullet")
+                and not ends_sentence(previous.last_text)
+            ):
+                previous.lines.append(line)  # "aged 18 to" / "25. This visit": not a label
             elif previous is not None and kind == previous.kind == "table" and line is not block[0]:
                 previous.lines.append(line)
             else:
@@ -147,6 +166,13 @@ def _units(lines: list[Line]) -> list[_Unit]:
         if len(block) == 1 and len(new) == 1:
             new[0].single_line_block = True
     return units
+
+
+def _is_paragraph(item: str) -> bool:
+    """A bulleted item that is a paragraph rather than a list entry: several sentences, or
+    one long one."""
+    text = item.lstrip("-*•·▪◦‣–◼■● ")
+    return len(text) > PARAGRAPH_ITEM_CHARS or len(re.findall(r"[.!?]\s+[A-Z‘“]", text)) >= 1
 
 
 def split_long(text: str, limit: int = MAX_PASSAGE_CHARS) -> list[str]:
@@ -189,7 +215,13 @@ def chunk_paragraphs(lines: list[Line]) -> ChunkedDocument:
         nonlocal pending_lead_in, pending_list
         items = [item.text for item in pending_list]
         item_lines = [line for item in pending_list for line in item.lines]
-        if pending_lead_in is not None:
+        if any(_is_paragraph(item) for item in items):
+            # bulleted paragraphs (a letter's findings): each is a passage, as numbered ones
+            if pending_lead_in is not None:
+                emit(pending_lead_in.lines, pending_lead_in.text, pending_lead_in.kind)
+            for item in pending_list:
+                emit(item.lines, item.text, "bullet")
+        elif pending_lead_in is not None:
             text = "\n".join([pending_lead_in.text, *items])
             emit(pending_lead_in.lines + item_lines, text, pending_lead_in.kind)
         elif pending_list:
@@ -197,6 +229,10 @@ def chunk_paragraphs(lines: list[Line]) -> ChunkedDocument:
         pending_lead_in, pending_list = None, []
 
     for unit in _units(lines):
+        if unit.kind == "footnote":
+            flush()
+            emit(unit.lines, unit.text, "footnote")
+            continue
         if unit.kind == "bullet":
             pending_list.append(unit)
             continue
