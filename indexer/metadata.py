@@ -25,7 +25,7 @@ from indexer.dates import (
     parse_iso,
     parse_range,
 )
-from indexer.ofsted import extract_report_metadata
+from indexer.ofsted import extract_report_metadata, extract_visit_metadata, from_file_name
 from indexer.records import Metadata
 
 FACTS_FILE = "facts.toml"
@@ -193,15 +193,53 @@ def extract_metadata(
     *,
     pages: tuple[str, ...] | None = None,
     file_name: str = "",
+    folder: str = "",
 ) -> Metadata:
     """The document's metadata: an inspection report's own front matter first (for a PDF's
-    `pages`), then the general rules over the text, then the facts file for what is left."""
+    `pages`), or a visit letter's own words (indexer.ofsted.extract_visit_metadata); then the
+    general rules over the text; then the facts file for what is left. `folder` is the name
+    of the folder holding the file, for a corpus's naming convention."""
     found = _from_text(raw, cleaned, chunked)
-    if pages:
-        found.update(_from_report(pages, file_name))
+    report = _from_report(pages, file_name) if pages else {}
+    visit = (
+        {}
+        if report
+        else extract_visit_metadata(list(pages or (raw,)), file_name, folder, chunked.title)
+    )
+    if report:
+        found.update(report)
+        found["kind"] = ("inspection", report["framework"][1])
+    elif visit:
+        # a letter's year is its visit's; "since the last inspection in 2018" is not
+        for name in ("inspection_year", "inspection_start", "inspection_end"):
+            found.pop(name, None)
+        found.update({name: (evidence.value, evidence.source) for name, evidence in visit.items()})
     for name, fact in facts.get(doc_id, {}).items():
         if name not in found:
             found[name] = (fact.value, f"{FACTS_FILE}: {fact.source}")
+    if "kind" not in found:
+        found["kind"] = _other_kind(found, file_name, folder)
     values = {name: found[name][0] for name in found}
     provenance = {name: found[name][1] for name in sorted(found)}
     return Metadata(**values, provenance=provenance)
+
+
+# A piece about an inspection's outcome: its headline says what an inspectorate found.
+_ABOUT_AN_INSPECTION = re.compile(
+    r"\b(?:rated|judged|praised?s?|celebrates?|criticis\w*|ofsted|inspectors?|inspection)\b", re.I
+)
+
+
+def _other_kind(found: dict[str, tuple], file_name: str, folder: str) -> tuple[str, str]:
+    """Not an Ofsted publication the text names: news, when a publisher other than Ofsted
+    or a headline about an inspection says so; else the corpus's naming convention; else
+    other."""
+    publisher = found.get("publisher", (None,))[0]
+    title = found.get("title", ("",))[0] or ""
+    if publisher and publisher != "Ofsted" and found["publisher"][1].startswith("text:"):
+        return "news", f"{found['publisher'][1]} (a publisher other than Ofsted)"
+    if publisher != "Ofsted" and (about := _ABOUT_AN_INSPECTION.search(title)):
+        return "news", f"text: a headline about an inspection ('{about.group(0)}' in the title)"
+    if (named := from_file_name(folder, file_name).get("kind")) is not None:
+        return str(named.value), named.source
+    return "other", "no kind of document is named in the text or the file name"

@@ -84,6 +84,7 @@ def index_document(
         facts,
         pages=content.raw_pages,
         file_name=source.path.name,
+        folder=source.path.parent.name,
     )
     page_of = content.page_of_line
     stems: dict[str, str] = {}
@@ -139,6 +140,7 @@ def index_document(
         size=source.size,
         mtime_ns=source.mtime_ns,
         provenance=meta.provenance,
+        kind=meta.kind,
     )
     return document, rows, stems
 
