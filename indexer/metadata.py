@@ -25,7 +25,12 @@ from indexer.dates import (
     parse_iso,
     parse_range,
 )
-from indexer.ofsted import extract_report_metadata, extract_visit_metadata, from_file_name
+from indexer.ofsted import (
+    extract_report_metadata,
+    extract_visit_metadata,
+    from_file_name,
+    inspection_kind,
+)
 from indexer.records import Metadata
 
 FACTS_FILE = "facts.toml"
@@ -217,20 +222,25 @@ def extract_metadata(
     for name, fact in facts.get(doc_id, {}).items():
         if name not in found:
             found[name] = (fact.value, f"{FACTS_FILE}: {fact.source}")
+    if "kind" not in found and (named := inspection_kind(pages[0] if pages else raw[:5000])):
+        found["kind"] = (named.value, named.source)
     if "kind" not in found:
-        found["kind"] = _other_kind(found, file_name, folder)
+        found["kind"] = _other_kind(found, raw, file_name, folder)
     values = {name: found[name][0] for name in found}
     provenance = {name: found[name][1] for name in sorted(found)}
     return Metadata(**values, provenance=provenance)
 
 
-# A piece about an inspection's outcome: its headline says what an inspectorate found.
-_ABOUT_AN_INSPECTION = re.compile(
-    r"\b(?:rated|judged|praised?s?|celebrates?|criticis\w*|ofsted|inspectors?|inspection)\b", re.I
+# A piece about an inspection's outcome: its headline says what was found, and its text
+# names the inspectorate.
+_OUTCOME_HEADLINE = re.compile(
+    r"\b(?:rated|rating|judged|praised?s?|celebrat\w*|criticis\w*|outstanding|inadequate"
+    r"|requires improvement)\b",
+    re.IGNORECASE,
 )
 
 
-def _other_kind(found: dict[str, tuple], file_name: str, folder: str) -> tuple[str, str]:
+def _other_kind(found: dict[str, tuple], text: str, file_name: str, folder: str) -> tuple[str, str]:
     """Not an Ofsted publication the text names: news, when a publisher other than Ofsted
     or a headline about an inspection says so; else the corpus's naming convention; else
     other."""
@@ -238,8 +248,9 @@ def _other_kind(found: dict[str, tuple], file_name: str, folder: str) -> tuple[s
     title = found.get("title", ("",))[0] or ""
     if publisher and publisher != "Ofsted" and found["publisher"][1].startswith("text:"):
         return "news", f"{found['publisher'][1]} (a publisher other than Ofsted)"
-    if publisher != "Ofsted" and (about := _ABOUT_AN_INSPECTION.search(title)):
-        return "news", f"text: a headline about an inspection ('{about.group(0)}' in the title)"
+    headline = _OUTCOME_HEADLINE.search(title)
+    if publisher != "Ofsted" and headline and re.search(r"\bofsted\b|\binspect", text, re.I):
+        return "news", f"text: a headline about an inspection's outcome ('{headline.group(0)}')"
     if (named := from_file_name(folder, file_name).get("kind")) is not None:
         return str(named.value), named.source
     return "other", "no kind of document is named in the text or the file name"

@@ -409,6 +409,13 @@ class Evidence:
     source: str
 
 
+def inspection_kind(first_page: str) -> Evidence | None:
+    """ "inspection" when the first page carries the title of a full inspection report (any
+    of the frameworks above), though its other front matter may be missing."""
+    title = _kind(flatten(first_page))
+    return Evidence("inspection", f"text: {_quote(title.title)}") if title else None
+
+
 def visit_kind(first_page: str) -> Evidence | None:
     """The kind of an Ofsted visit or joint inspection, by the first phrase on the first page
     that names one; None if none does."""
@@ -417,7 +424,16 @@ def visit_kind(first_page: str) -> Evidence | None:
     if not found:
         return None
     _, kind, match = min(found, key=lambda item: item[0])
-    return Evidence(kind, f"text: {_quote(flat[max(0, match.start() - 40) : match.end() + 40])}")
+    # Named in the document's own title or opening, not in a piece that reports on a visit:
+    # a line of its own that starts with the phrase (a title), or after a letter's salutation
+    at = match.start()
+    titled = any(
+        " ".join(line.split()).casefold().startswith(match.group(0).casefold())
+        for line in first_page.splitlines()
+    )
+    if at > 2000 or not (titled or re.search(r"\bDear\b", flat[:at])):
+        return None
+    return Evidence(kind, f"text: {_quote(flat[at : match.end() + 80])}")
 
 
 _PRINTED_DATE = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s+(\d{{4}})", re.I)
@@ -533,7 +549,7 @@ def visit_authority(texts: list[str]) -> Evidence | None:
             # Trust", "Slough Children First") is not the local authority
             name = re.sub(r"(?<=\w)\s+Children\b.*$", "", name)
             if name and not _NOT_A_NAME.match(name) and len(name.split()) <= 8:
-                return Evidence(name, f"text: {_quote(match.group(0))}")
+                return Evidence(name, f"text: {_quote(flat[match.start() : match.end() + 40])}")
     return None
 
 

@@ -70,3 +70,4 @@ class Passage:
     text: str
     lines: tuple[int, int]  # first and last line in the source file (its extracted text)
     pages: tuple[int, int] | None = None  # first and last page, for a PDF
+    kind: str | None = None  # the document's kind (Document.kind)
