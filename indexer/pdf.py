@@ -222,7 +222,9 @@ def _address_lines(lines: list[PdfLine]) -> set[int]:
         stack.clear()
 
     for i, line in enumerate(lines):
-        short = len(line.text.split()) <= 10 and not re.search(r"[.!?;:]$", line.text)
+        words = len(line.text.split())
+        # (a line of one or two words may end in a full stop: "enquiries@ofsted." / "gov.uk")
+        short = words <= 10 and (words <= 2 or not re.search(r"[.!?;:]$", line.text))
         if stack:
             above = lines[stack[-1]]
             drop = above.y_last - line.y
