@@ -200,8 +200,8 @@ def chunk_paragraphs(lines: list[Line]) -> ChunkedDocument:
 
     def emit(unit_lines: list[Line], text: str, kind: str) -> None:
         key = " ".join(text.split()).casefold()
-        if key in seen:
-            return
+        if key in seen or not re.search(r"[^\W\d_]", text):
+            return  # a repeat, or nothing to read (a stray "1.")
         seen.add(key)
         label = None
         if kind == "numbered":

@@ -209,7 +209,7 @@ def extract_metadata(
     visit = (
         {}
         if report
-        else extract_visit_metadata(list(pages or (raw,)), file_name, folder, chunked.title)
+        else extract_visit_metadata(list(pages or (raw,)), file_name, folder, _heading(chunked))
     )
     if report:
         found.update(report)
@@ -229,6 +229,15 @@ def extract_metadata(
     values = {name: found[name][0] for name in found}
     provenance = {name: found[name][1] for name in sorted(found)}
     return Metadata(**values, provenance=provenance)
+
+
+def _heading(chunked: ChunkedDocument) -> str | None:
+    """The document's first heading, or its first passage when that is a short line (a
+    letter's heading printed with a full stop: "Focused visit to Oldham children's services.")."""
+    if chunked.title:
+        return chunked.title
+    first = chunked.chunks[0].text if chunked.chunks else ""
+    return first if len(first) <= 150 and "\n" not in first else None
 
 
 # A piece about an inspection's outcome: its headline says what was found, and its text

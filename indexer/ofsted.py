@@ -662,7 +662,9 @@ def _letter_date(
     if named is None:
         return None
     if printed is None:
-        return Evidence(named.value.iso, f"{named.source}; no date is printed on the letter")  # type: ignore[union-attr]
+        return Evidence(
+            named.value.iso, f"{named.source}; no date that can be read is printed on the letter"
+        )  # type: ignore[union-attr]
     return Evidence(
         named.value.iso,  # type: ignore[union-attr]
         f"{named.source}; the date printed on the letter, {printed.source[6:]}, is before "

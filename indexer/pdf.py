@@ -53,7 +53,9 @@ _TABLE_HEADER = re.compile(r"^(judgements?)\s+(grades?)$", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,3}(\s*(of|/)\s*\d{1,3})?$", re.IGNORECASE)
 # A letter's address blocks (the sender's and the addressee's): a stack of short lines that
 # holds a UK postcode or a contact line (telephone, email, web address).
-_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}[.,]?$")
+# (its digits as misprinted too: "London SW21 EG")
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d?[A-Z]{2}[.,]?$")
+_SALUTATION = re.compile(r"^(?:\S+\s+){0,4}Dear\s+[A-Z]")
 _CONTACT = re.compile(
     r"^(?:(?:t|tel|telephone|textphone|phone|fax|e|email|w|web)\b[:.]?\s*)?"
     r"(?:\+?[\d ()]{9,}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://)?www\.\S+)$",
@@ -181,11 +183,12 @@ def _body_lines(
     address blocks. A small line in the margin that carries on the small text just above it
     (a footnote's last line) is kept."""
     kept: list[PdfLine] = []
+    left = min((line.x for line in lines), default=0.0)
     for line in lines:
         if _is_chrome(line, height, body_size, repeated) and not _carries_on(kept, line):
             continue
-        if _is_page_number(line.text, number):
-            continue
+        if line.x > left + 100 and _is_page_number(line.text, number):
+            continue  # (not at the left margin, where "1" may start "1st Floor")
         if line.size < body_size * 0.3:
             continue  # text too small to read (hidden text of 1 pt among 12 pt type)
         if line.size < body_size * 0.8 and re.fullmatch(r"\d{1,3}(,\s*\d{1,3})*", line.text):
@@ -210,39 +213,40 @@ def _carries_on(kept: list[PdfLine], line: PdfLine) -> bool:
 
 def _address_lines(lines: list[PdfLine]) -> set[int]:
     """Indexes of the lines of address blocks: stacks of short lines, one under the other in
-    one column, none ending a sentence, that hold a postcode or a contact
-    line (a letter's sender and addressee; "Ofsted / Piccadilly Gate / ... / M1 2WD")."""
+    one column, none ending a sentence, that hold a postcode or a contact line, or that a
+    salutation follows (a letter's sender and addressee: "Ofsted / Piccadilly Gate / ... /
+    M1 2WD"; "Andrew Carter / Strategic Director ... / London SW2 1EG" / "Dear Mr Carter")."""
     dropped: set[int] = set()
     stack: list[int] = []
 
-    def close() -> None:
+    def close(after: PdfLine | None) -> None:
         texts = [lines[i].text for i in stack]
-        if any(_POSTCODE.search(t) or _CONTACT.match(t) for t in texts):
+        addressed = after is not None and _SALUTATION.match(after.text) and len(stack) >= 3
+        if addressed or any(_POSTCODE.search(t) or _CONTACT.match(t) for t in texts):
             dropped.update(stack)
         stack.clear()
 
     for i, line in enumerate(lines):
         words = len(line.text.split())
-        # (a line of one or two words may end in a full stop: "enquiries@ofsted." / "gov.uk")
-        short = words <= 10 and (words <= 2 or not re.search(r"[.!?;:]$", line.text))
-        if stack:
-            above = lines[stack[-1]]
-            drop = above.y_last - line.y
-            under = (
-                abs(above.x - line.x) < 3 and 0 < drop <= max(line.size, above.size) * 1.6
-            ) or (
-                abs(drop) < line.size * 0.6
-                and line.x > above.x  # the rest of its line ("2" "nd Floor")
-            )
-            if not (short and under):
-                close()
+        # (a line of a few words may end in a full stop: "enquiries@ofsted." / "N1 1XR.")
+        short = words <= 10 and (words <= 5 or not re.search(r"[.!?;:]$", line.text))
+        if stack and not (short and _under(lines[stack[0]], lines[stack[-1]], line)):
+            close(line)
         if short:
             stack.append(i)
         elif stack:
-            close()
+            close(line)
     if stack:
-        close()
+        close(None)
     return dropped
+
+
+def _under(top: PdfLine, above: PdfLine, line: PdfLine) -> bool:
+    """`line` carries on a stack of lines whose first is `top` and last `above`: the next
+    line of its column, or the rest of the last line ("3" then a superscript "rd Floor")."""
+    drop = above.y_last - line.y
+    next_line = abs(top.x - line.x) < 3 and 0 < drop <= max(line.size, above.size) * 1.6
+    return next_line or (abs(drop) < line.size * 0.6 and line.x > above.x)
 
 
 def _mode(values: Iterable[float] | Counter[float]) -> float | None:
