@@ -213,7 +213,7 @@ def extract_metadata(
     )
     if report:
         found.update(report)
-        found["kind"] = ("inspection", report["framework"][1])
+        found["kind"] = ("inspection", report["local_authority"][1])  # its title
     elif visit:
         # a letter's year is its visit's; "since the last inspection in 2018" is not
         for name in ("inspection_year", "inspection_start", "inspection_end"):

@@ -491,13 +491,19 @@ def visit_dates(first_page: str, dated: PartialDate | None) -> Evidence | None:
             first = parse_dmy_words(d1, m1 or m2, str(year))
             last = parse_dmy_words(d2 or d1, m2, str(year))
             if first and last:
-                how = f"text: {_quote(sentence, 160)}, in the year of the letter's date"
+                how = f"text: {_tail(sentence)}, in the year of the letter's date"
                 return Evidence((first, last), how)
     return None
 
 
 # A visit lasts days; fieldwork of a joint inspection, weeks.
 VISIT_MAX_DAYS = 62
+
+
+def _tail(sentence: str, limit: int = 160) -> str:
+    """A quotation of a sentence's end, where a letter gives its visit's dates."""
+    text = flatten(sentence)
+    return f"'{text if len(text) <= limit else '...' + text[3 - limit :]}'"
 
 
 def _years_carried(sentence: str) -> str:
@@ -512,7 +518,7 @@ def _years_carried(sentence: str) -> str:
 def _plausible_visit(start: PartialDate, end: PartialDate, sentence: str) -> Evidence:
     """The visit's (start, end) as printed, unless the start's year is a misprint: "on 24
     October 2022 to 25 October 2023" is a visit of two days in 2023."""
-    how = f"text: {_quote(sentence, 160)}"
+    how = f"text: {_tail(sentence)}"
     if (end.first - start.first).days > VISIT_MAX_DAYS and start.year < end.year:
         with contextlib.suppress(ValueError):  # (29 February)
             moved = PartialDate(start.first.replace(year=end.year).isoformat())
