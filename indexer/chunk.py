@@ -14,6 +14,12 @@ Rules (each is tested against the golden files in tests/golden/):
   before any passage is the document's title.
 - A bulleted list belongs with its lead-in: the list and the paragraph before it are one
   passage (lines kept, joined by newlines). A list straight after a heading stands alone.
+  But a list of bulleted paragraphs (an item of several sentences, or over 300 characters:
+  the findings of Ofsted's letters of 2018-2021) is a passage per item, as numbered ones are.
+- A footnote (marked by the PDF reader) is a passage of its own; a paragraph it interrupts
+  across a page break is joined over it. A line that looks numbered but follows a line that
+  does not end a sentence ("aged 18 to" / "25. This visit") carries on that line.
+- A passage with nothing to read (no letter: a stray "1.") is dropped.
 - A table (tab-separated lines) is one passage.
 - A paragraph that repeats the title or an earlier passage word for word is dropped (pages
   repeat their headline).

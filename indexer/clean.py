@@ -5,13 +5,17 @@ headlines and footers; Ofsted reports end with a standard contact block. None of
 passage anyone wants to quote. Three rules, in order:
 
 1. a line that is chrome wherever it stands (image file names, "top of page", copyright lines,
-   "Comments are closed.", contact lines such as "T: 0300 123 1231");
+   "Comments are closed.", contact lines such as "T: 0300 123 1231"; a letter's salutation
+   "Dear Ms Leavy", a signature "... Her Majesty's Inspector", "cc" and "Copy to:" lines, a
+   template's "Insert LA Address");
 2. a leading navigation block: the first block of the page when it is a run of very short
    lines ("top of page / Adults' / All features / Training");
 3. a trailing zone: from the first line that opens a site's trailer ("More from ...",
    "Job of the week", "Most popular articles today", Ofsted's "The Office for Standards in
-   Education ... regulates and inspects") to the end, extended backwards over the short
-   unpunctuated lines that lead into it (an advert's image alt text and employer name).
+   Education ... regulates and inspects", a letter's "Yours sincerely") to the end, extended
+   backwards over the short unpunctuated lines that lead into it (an advert's image alt text
+   and employer name) and over a letter's closing boilerplate ("Ofsted will take the findings
+   from this focused visit into account ...", "I am copying this letter to ...").
 
 Every dropped line is kept (with its reason) for the metadata stage: "More from Community
 Care" names the publisher even though it is not a passage.

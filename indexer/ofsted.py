@@ -27,6 +27,18 @@ its first period). A span in between would be left unknown (None); the corpus ha
 judgement is not among them but in `overall_effectiveness`, normalised by `normalise_grade`.
 A SIF report's LSCB judgement is the review of another body, not of the local authority's
 services, and is left out.
+
+Other kinds of Ofsted document are read by one general reader, `extract_visit_metadata`:
+a focused visit's or monitoring visit's letter, a joint targeted area inspection (JTAI), an
+area SEND inspection. Each names itself in its title or opening sentence ("Focused visit to
+Barnsley children's services"; "This letter summarises the findings of the monitoring visit
+to ..."; "Joint targeted area inspection of the multi-agency response to ... in Leeds";
+"Area SEND inspection of Leeds Local Area Partnership"), and the same sentence, or an
+"Inspection dates:" label, gives the authority and the dates of the visit. The letter's
+printed date is its publication date unless it is impossible (before the visit); the
+corpus's naming convention (`<urn>_<authority>/<kind> - <date>.pdf`) fills only what the
+text leaves unknown, labelled "file name:"; a title the letter does not print is composed
+from its kind and authority ("composed:").
 """
 
 from __future__ import annotations

@@ -14,7 +14,15 @@ line is placed on the page (the origin of its first character, its font size and
   improve?"), which the chunker turns into sections;
 - a paragraph that runs on to the next page (it does not end a sentence, and the next page
   starts with body text that is not a new numbered paragraph or bullet) is marked with
-  `CONTINUES` so the chunker joins it across the page break.
+  `CONTINUES` so the chunker joins it across the page break, over any footnotes between;
+- small type (footnotes) is marked with `FOOTNOTE`: a passage of its own, never joined to
+  the text around it; a footnote mark PDFium sets on a line of its own ("1") goes;
+- a letter's address blocks go, Ofsted's and the addressee's, wherever they stand: stacks of
+  short lines in one column that hold a postcode or a contact line, or that a salutation
+  follows; so does the page's own number wherever it is printed;
+- a line that looks numbered but carries on a sentence ("aged 18 to" / "25. This visit") is
+  not a numbered paragraph; a bold line of body type that is not a sentence is a heading
+  (a letter's "Main findings").
 
 The result is one string per page, paragraphs separated by blank lines, so that a passage
 can say which page it is on.
