@@ -14,6 +14,12 @@ Rules (each is tested against the golden files in tests/golden/):
   before any passage is the document's title.
 - A bulleted list belongs with its lead-in: the list and the paragraph before it are one
   passage (lines kept, joined by newlines). A list straight after a heading stands alone.
+  But a list of bulleted paragraphs (an item of several sentences, or over 300 characters:
+  the findings of Ofsted's letters of 2018-2021) is a passage per item, as numbered ones are.
+- A footnote (marked by the PDF reader) is a passage of its own; a paragraph it interrupts
+  across a page break is joined over it. A line that looks numbered but follows a line that
+  does not end a sentence ("aged 18 to" / "25. This visit") carries on that line.
+- A passage with nothing to read (no letter: a stray "1.") is dropped.
 - A table (tab-separated lines) is one passage.
 - A paragraph that repeats the title or an earlier passage word for word is dropped (pages
   repeat their headline).
@@ -24,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.clean import CONTINUES, Line, ends_sentence, split_blocks
+from indexer.clean import CONTINUES, FOOTNOTE, Line, ends_sentence, split_blocks
 
 # "27. When children" and, as some reports print it, "27.When children"
 _NUMBERED = re.compile(r"^(\d{1,3})\.(?:\s+\S|(?=[A-Z‘“'\"(]))")
@@ -38,6 +44,8 @@ _HEADING_MAX_WORDS = 10
 # A paragraph longer than this (a file of one enormous line) is cut into passages at
 # sentence ends, or spaces, so that no passage is too long to read or to score.
 MAX_PASSAGE_CHARS = 10_000
+# A bulleted item longer than this, or of more than one sentence, is a paragraph of its own.
+PARAGRAPH_ITEM_CHARS = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +76,7 @@ class _Unit:
     @property
     def text(self) -> str:
         sep = "\n" if self.kind == "table" else " "
-        text = sep.join(x.text.strip().replace(CONTINUES, "") for x in self.lines)
+        text = sep.join(_unmarked(x.text.strip()) for x in self.lines)
         heading = _MARKDOWN_HEADING.match(text)
         return heading.group(1) if heading else text
 
@@ -77,7 +85,13 @@ class _Unit:
         return self.lines[-1].text.strip()
 
 
+def _unmarked(text: str) -> str:
+    return text.replace(CONTINUES, "").replace(FOOTNOTE, "")
+
+
 def _kind(text: str) -> str:
+    if text.startswith(FOOTNOTE):
+        return "footnote"
     if _MARKDOWN_HEADING.match(text):
         return "heading"
     if "\t" in text:
@@ -119,13 +133,9 @@ def _is_title(unit: _Unit, marked: bool = False) -> bool:
     text = unit.text
     if unit.kind == "heading":
         return True
-    return (
-        not marked
-        and unit.single_line_block
-        and unit.kind == "text"
-        and len(text.split()) <= 25
-        and not re.search(r"[.,;:!]$", text)
-    )
+    if marked or not unit.single_line_block or unit.kind != "text":
+        return False
+    return len(text.split()) <= 25 and not re.search(r"[.,;:!]$", text)
 
 
 def _units(lines: list[Line]) -> list[_Unit]:
@@ -136,10 +146,24 @@ def _units(lines: list[Line]) -> list[_Unit]:
         for line in block:
             text = line.text.strip()
             kind = _kind(text.replace(CONTINUES, ""))
+            # a footnote between a paragraph and its continuation is passed over
+            body = [u for u in units if u.kind != "footnote"]
+            last_body = body[-1] if body and units[-1].kind == "footnote" else None
             previous = units[-1] if units else None
             if previous is not None and kind == "text" and _continues(previous, text):
                 previous.lines.append(line)
                 previous.single_line_block = False
+            elif last_body is not None and kind == "text" and _continues(last_body, text):
+                last_body.lines.append(line)
+                last_body.single_line_block = False
+            elif (
+                previous is not None
+                and kind == "numbered"
+                and line is not block[0]
+                and previous.kind in ("text", "numbered", "bullet")
+                and not ends_sentence(previous.last_text)
+            ):
+                previous.lines.append(line)  # "aged 18 to" / "25. This visit": not a label
             elif previous is not None and kind == previous.kind == "table" and line is not block[0]:
                 previous.lines.append(line)
             else:
@@ -148,6 +172,13 @@ def _units(lines: list[Line]) -> list[_Unit]:
         if len(block) == 1 and len(new) == 1:
             new[0].single_line_block = True
     return units
+
+
+def _is_paragraph(item: str) -> bool:
+    """A bulleted item that is a paragraph rather than a list entry: several sentences, or
+    one long one."""
+    text = item.lstrip("-*•·▪◦‣–◼■● ")
+    return len(text) > PARAGRAPH_ITEM_CHARS or len(re.findall(r"[.!?]\s+[A-Z‘“]", text)) >= 1
 
 
 def split_long(text: str, limit: int = MAX_PASSAGE_CHARS) -> list[str]:
@@ -178,8 +209,8 @@ def chunk_paragraphs(lines: list[Line], *, headings_marked: bool = False) -> Chu
 
     def emit(unit_lines: list[Line], text: str, kind: str) -> None:
         key = " ".join(text.split()).casefold()
-        if key in seen:
-            return
+        if key in seen or not re.search(r"[^\W\d_]", text):
+            return  # a repeat, or nothing to read (a stray "1.")
         seen.add(key)
         label = None
         if kind == "numbered":
@@ -193,7 +224,13 @@ def chunk_paragraphs(lines: list[Line], *, headings_marked: bool = False) -> Chu
         nonlocal pending_lead_in, pending_list
         items = [item.text for item in pending_list]
         item_lines = [line for item in pending_list for line in item.lines]
-        if pending_lead_in is not None:
+        if any(_is_paragraph(item) for item in items):
+            # bulleted paragraphs (a letter's findings): each is a passage, as numbered ones
+            if pending_lead_in is not None:
+                emit(pending_lead_in.lines, pending_lead_in.text, pending_lead_in.kind)
+            for item in pending_list:
+                emit(item.lines, item.text, "bullet")
+        elif pending_lead_in is not None:
             text = "\n".join([pending_lead_in.text, *items])
             emit(pending_lead_in.lines + item_lines, text, pending_lead_in.kind)
         elif pending_list:
@@ -201,6 +238,10 @@ def chunk_paragraphs(lines: list[Line], *, headings_marked: bool = False) -> Chu
         pending_lead_in, pending_list = None, []
 
     for unit in _units(lines):
+        if unit.kind == "footnote":
+            flush()
+            emit(unit.lines, unit.text, "footnote")
+            continue
         if unit.kind == "bullet":
             pending_list.append(unit)
             continue

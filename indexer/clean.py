@@ -5,13 +5,17 @@ headlines and footers; Ofsted reports end with a standard contact block. None of
 passage anyone wants to quote. Three rules, in order:
 
 1. a line that is chrome wherever it stands (image file names, "top of page", copyright lines,
-   "Comments are closed.", contact lines such as "T: 0300 123 1231");
+   "Comments are closed.", contact lines such as "T: 0300 123 1231"; a letter's salutation
+   "Dear Ms Leavy", a signature "... Her Majesty's Inspector", "cc" and "Copy to:" lines, a
+   template's "Insert LA Address");
 2. a leading navigation block: the first block of the page when it is a run of very short
    lines ("top of page / Adults' / All features / Training");
 3. a trailing zone: from the first line that opens a site's trailer ("More from ...",
    "Job of the week", "Most popular articles today", Ofsted's "The Office for Standards in
-   Education ... regulates and inspects") to the end, extended backwards over the short
-   unpunctuated lines that lead into it (an advert's image alt text and employer name).
+   Education ... regulates and inspects", a letter's "Yours sincerely") to the end, extended
+   backwards over the short unpunctuated lines that lead into it (an advert's image alt text
+   and employer name) and over a letter's closing boilerplate ("Ofsted will take the findings
+   from this focused visit into account ...", "I am copying this letter to ...").
 
 Every dropped line is kept (with its reason) for the metadata stage: "More from Community
 Care" names the publisher even though it is not a passage.
@@ -37,6 +41,20 @@ _CHROME_LINE = [
         r"£[\d,.]+(\s*[-–]\s*£[\d,.]+)?",  # a salary line from a job advert
         r"(t|tel|textphone|e|w|f|fax):\s*\S.*",  # contact lines
         r"to see relevant reports follow the links? below:?",
+        # a letter's anatomy: its salutation, a signature, copies
+        r"(?:\S+\s+){0,4}dear\s+(?:(?:mr|mrs|ms|miss|mx|dr|prof)\.\s*)?[a-z][^.!?;:]{0,60}",
+        r"insert [\w ]{1,30}(?:address|name|details)",  # a template's placeholder
+        r"(?:[\w'.-]+\s+){0,4}(?:her|his) majesty's (?:chief )?inspectors?(?: of [\w ,]+)?",
+        r"(?:cc|copy to):?\s+.{0,200}",
+    )
+]
+# A letter's closing boilerplate: dropped where it stands just before the letter's close.
+_CLOSING = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"ofsted will (?:publish this letter and )?take the findings .{0,200}",
+        r"i am copying this letter to .{0,300}",
+        r"this letter will be published .{0,200}",
     )
 ]
 
@@ -60,12 +78,16 @@ _TRAILER_START = [
         r"related (articles|stories|content)",
         r"the office for standards in education, children's services and skills \(ofsted\) "
         r"regulates and inspects.*",
+        r"yours (?:sincerely|faithfully|truly),?",  # a letter's close: the signature follows
     )
 ]
 
 # Written by a source reader at the start of a paragraph that carries on the previous one
 # across a page break (see indexer.pdf); the chunker joins them and drops the mark.
 CONTINUES = "\u2060"  # WORD JOINER: invisible, and never in these texts
+# Written by a source reader at the start of a paragraph set apart in small type (a
+# footnote): the chunker keeps it a passage of its own, never joined to the text around it.
+FOOTNOTE = "\u2063"  # INVISIBLE SEPARATOR
 
 _TERMINAL = re.compile(r"""[.!?:;]["'”’)\]]*$""")
 
@@ -95,6 +117,7 @@ def _is_short_label(text: str, max_words: int) -> bool:
 
 
 def _fold(text: str) -> str:
+    text = text.replace(CONTINUES, "").replace(FOOTNOTE, "")
     return text.strip().replace("’", "'").replace("‘", "'")
 
 
@@ -141,7 +164,12 @@ def clean_lines(text: str) -> CleanText:
         while start > 0:
             before = blocks[start - 1]
             dropped_already = all(x.number in reasons for x in before)
-            if dropped_already or (len(before) == 1 and _is_short_label(before[0].text, 8)):
+            closing = any(p.fullmatch(_fold(" ".join(x.text for x in before))) for p in _CLOSING)
+            if (
+                dropped_already
+                or closing
+                or (len(before) == 1 and _is_short_label(before[0].text, 8))
+            ):
                 start -= 1
             else:
                 break

@@ -27,7 +27,13 @@ from indexer.dates import (
     parse_range,
 )
 from indexer.display import shown
-from indexer.ofsted import extract_report_metadata, normalise_grade
+from indexer.ofsted import (
+    extract_report_metadata,
+    extract_visit_metadata,
+    from_file_name,
+    inspection_kind,
+    normalise_grade,
+)
 from indexer.records import Metadata
 
 FACTS_FILE = "facts.toml"
@@ -234,15 +240,68 @@ def extract_metadata(
     *,
     pages: tuple[str, ...] | None = None,
     file_name: str = "",
+    folder: str = "",
 ) -> Metadata:
     """The document's metadata: an inspection report's own front matter first (for a PDF's
-    `pages`), then the general rules over the text, then the facts file for what is left."""
+    `pages`), or a visit letter's own words (indexer.ofsted.extract_visit_metadata); then the
+    general rules over the text; then the facts file for what is left. `folder` is the name
+    of the folder holding the file, for a corpus's naming convention."""
     found = _from_text(raw, cleaned, chunked)
-    if pages:
-        found.update(_from_report(pages, file_name))
+    report = _from_report(pages, file_name) if pages else {}
+    visit = (
+        {}
+        if report
+        else extract_visit_metadata(list(pages or (raw,)), file_name, folder, _heading(chunked))
+    )
+    if report:
+        found.update(report)
+        found["kind"] = ("inspection", report["local_authority"][1])  # its title
+    elif visit:
+        # a letter's year is its visit's; "since the last inspection in 2018" is not
+        for name in ("inspection_year", "inspection_start", "inspection_end"):
+            found.pop(name, None)
+        found.update({name: (evidence.value, evidence.source) for name, evidence in visit.items()})
     for name, fact in facts.get(doc_id, {}).items():
         if name not in found:
             found[name] = (fact.value, f"{FACTS_FILE}: {fact.source}")
+    if "kind" not in found and (named := inspection_kind(pages[0] if pages else raw[:5000])):
+        found["kind"] = (named.value, named.source)
+    if "kind" not in found:
+        found["kind"] = _other_kind(found, raw, file_name, folder)
     values = {name: found[name][0] for name in found}
     provenance = {name: found[name][1] for name in sorted(found)}
     return Metadata(**values, provenance=provenance)
+
+
+def _heading(chunked: ChunkedDocument) -> str | None:
+    """The document's first heading, or its first passage when that is a short line (a
+    letter's heading printed with a full stop: "Focused visit to Oldham children's services.")."""
+    if chunked.title:
+        return chunked.title
+    first = chunked.chunks[0].text if chunked.chunks else ""
+    return first if len(first) <= 150 and "\n" not in first else None
+
+
+# A piece about an inspection's outcome: its headline says what was found, and its text
+# names the inspectorate.
+_OUTCOME_HEADLINE = re.compile(
+    r"\b(?:rated|rating|judged|praised?s?|celebrat\w*|criticis\w*|outstanding|inadequate"
+    r"|requires improvement)\b",
+    re.IGNORECASE,
+)
+
+
+def _other_kind(found: dict[str, tuple], text: str, file_name: str, folder: str) -> tuple[str, str]:
+    """Not an Ofsted publication the text names: news, when a publisher other than Ofsted
+    or a headline about an inspection says so; else the corpus's naming convention; else
+    other."""
+    publisher = found.get("publisher", (None,))[0]
+    title = found.get("title", ("",))[0] or ""
+    if publisher and publisher != "Ofsted" and found["publisher"][1].startswith("text:"):
+        return "news", f"{found['publisher'][1]} (a publisher other than Ofsted)"
+    headline = _OUTCOME_HEADLINE.search(title)
+    if publisher != "Ofsted" and headline and re.search(r"\bofsted\b|\binspect", text, re.I):
+        return "news", f"text: a headline about an inspection's outcome ('{headline.group(0)}')"
+    if (named := from_file_name(folder, file_name).get("kind")) is not None:
+        return str(named.value), named.source
+    return "other", "no kind of document is named in the text or the file name"

@@ -14,7 +14,15 @@ line is placed on the page (the origin of its first character, its font size and
   improve?"), which the chunker turns into sections;
 - a paragraph that runs on to the next page (it does not end a sentence, and the next page
   starts with body text that is not a new numbered paragraph or bullet) is marked with
-  `CONTINUES` so the chunker joins it across the page break.
+  `CONTINUES` so the chunker joins it across the page break, over any footnotes between;
+- small type (footnotes) is marked with `FOOTNOTE`: a passage of its own, never joined to
+  the text around it; a footnote mark PDFium sets on a line of its own ("1") goes;
+- a letter's address blocks go, Ofsted's and the addressee's, wherever they stand: stacks of
+  short lines in one column that hold a postcode or a contact line, or that a salutation
+  follows; so does the page's own number wherever it is printed;
+- a line that looks numbered but carries on a sentence ("aged 18 to" / "25. This visit") is
+  not a numbered paragraph; a bold line of body type that is not a sentence is a heading
+  (a letter's "Main findings").
 
 The result is one string per page, paragraphs separated by blank lines, so that a passage
 can say which page it is on.
@@ -29,7 +37,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from indexer.clean import CONTINUES, ends_sentence
+from indexer.clean import CONTINUES, FOOTNOTE, ends_sentence
 from indexer.sources import SourceError
 
 # Share of the page height at the top and bottom where running headers and footers live.
@@ -51,6 +59,16 @@ _GRADE_AT_END = re.compile(
 )
 _TABLE_HEADER = re.compile(r"^(judgements?)\s+(grades?)$", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,3}(\s*(of|/)\s*\d{1,3})?$", re.IGNORECASE)
+# A letter's address blocks (the sender's and the addressee's): a stack of short lines that
+# holds a UK postcode or a contact line (telephone, email, web address).
+# (its digits as misprinted too: "London SW21 EG")
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d?[A-Z]{2}[.,]?$")
+_SALUTATION = re.compile(r"^(?:\S+\s+){0,4}Dear\s+[A-Z]")
+_CONTACT = re.compile(
+    r"^(?:(?:t|tel|telephone|textphone|phone|fax|e|email|w|web)\b[:.]?\s*)?"
+    r"(?:\+?[\d ()]{9,}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://)?www\.\S+)$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,20 +164,97 @@ def rebuild_paragraphs(pages: list[tuple[list[PdfLine], float]]) -> list[str]:
     repeated = _repeated_margin_lines(pages)
     spacing = _line_spacing(pages, body_size)
     out: list[str] = []
-    carry = False  # the last paragraph of the previous page runs on
-    for lines, height in pages:
-        body = [line for line in lines if not _is_chrome(line, height, body_size, repeated)]
+    carry = False  # the last paragraph of the previous page (before its footnotes) runs on
+    for number, (lines, height) in enumerate(pages, start=1):
+        body = _body_lines(lines, height, body_size, repeated, number)
         paragraphs = _paragraphs(body, body_size, spacing)
         if carry and paragraphs and _can_continue(paragraphs[0]):
             paragraphs[0] = CONTINUES + paragraphs[0]
+        # footnotes at the foot of the page stand apart: the paragraph above them runs on
+        main = [i for i, p in enumerate(paragraphs) if not p.startswith(FOOTNOTE)]
+        last = main[-1] if main else None
         carry = (
-            bool(paragraphs)
-            and not paragraphs[-1].startswith("#")
-            and not ends_sentence(paragraphs[-1])
-            and _kind(body[-1], body_size) != "small"  # a footnote does not run on
+            last is not None
+            and all(p.startswith(FOOTNOTE) for p in paragraphs[last + 1 :])
+            and not paragraphs[last].startswith("#")
+            and not ends_sentence(paragraphs[last])
         )
         out.append("\n\n".join(paragraphs))
     return out
+
+
+def _body_lines(
+    lines: list[PdfLine], height: float, body_size: float, repeated: set[str], number: int
+) -> list[PdfLine]:
+    """The page's lines less its chrome: running headers and footers, the page's own number
+    wherever it stands, footnote marks set as separate superscript lines, and a letter's
+    address blocks. A small line in the margin that carries on the small text just above it
+    (a footnote's last line) is kept."""
+    kept: list[PdfLine] = []
+    left = min((line.x for line in lines), default=0.0)
+    for line in lines:
+        if _is_chrome(line, height, body_size, repeated) and not _carries_on(kept, line):
+            continue
+        if line.x > left + 100 and _is_page_number(line.text, number):
+            continue  # (not at the left margin, where "1" may start "1st Floor")
+        if line.size < body_size * 0.3:
+            continue  # text too small to read (hidden text of 1 pt among 12 pt type)
+        if line.size < body_size * 0.8 and re.fullmatch(r"\d{1,3}(,\s*\d{1,3})*", line.text):
+            continue  # a superscript footnote mark ("1") PDFium set on a line of its own
+        kept.append(line)
+    dropped = _address_lines(kept)
+    return [line for i, line in enumerate(kept) if i not in dropped]
+
+
+def _is_page_number(text: str, number: int) -> bool:
+    """The page's own number ("3", "Page 3"), wherever it stands on the page."""
+    page = _PAGE_NUMBER.match(text)
+    return bool(page) and page.group(2) is None and int(re.sub(r"\D", "", text)) == number
+
+
+def _carries_on(kept: list[PdfLine], line: PdfLine) -> bool:
+    if not kept or _PAGE_NUMBER.match(line.text):
+        return False
+    above = kept[-1]
+    return abs(above.size - line.size) < 0.3 and 0 < above.y_last - line.y <= line.size * 1.6
+
+
+def _address_lines(lines: list[PdfLine]) -> set[int]:
+    """Indexes of the lines of address blocks: stacks of short lines, one under the other in
+    one column, none ending a sentence, that hold a postcode or a contact line, or that a
+    salutation follows (a letter's sender and addressee: "Ofsted / Piccadilly Gate / ... /
+    M1 2WD"; "Andrew Carter / Strategic Director ... / London SW2 1EG" / "Dear Mr Carter")."""
+    dropped: set[int] = set()
+    stack: list[int] = []
+
+    def close(after: PdfLine | None) -> None:
+        texts = [lines[i].text for i in stack]
+        addressed = after is not None and _SALUTATION.match(after.text) and len(stack) >= 3
+        if addressed or any(_POSTCODE.search(t) or _CONTACT.match(t) for t in texts):
+            dropped.update(stack)
+        stack.clear()
+
+    for i, line in enumerate(lines):
+        words = len(line.text.split())
+        # (a line of a few words may end in a full stop: "enquiries@ofsted." / "N1 1XR.")
+        short = words <= 10 and (words <= 5 or not re.search(r"[.!?;:]$", line.text))
+        if stack and not (short and _under(lines[stack[0]], lines[stack[-1]], line)):
+            close(line)
+        if short:
+            stack.append(i)
+        elif stack:
+            close(line)
+    if stack:
+        close(None)
+    return dropped
+
+
+def _under(top: PdfLine, above: PdfLine, line: PdfLine) -> bool:
+    """`line` carries on a stack of lines whose first is `top` and last `above`: the next
+    line of its column, or the rest of the last line ("3" then a superscript "rd Floor")."""
+    drop = above.y_last - line.y
+    next_line = abs(top.x - line.x) < 3 and 0 < drop <= max(line.size, above.size) * 1.6
+    return next_line or (abs(drop) < line.size * 0.6 and line.x > above.x)
 
 
 def _mode(values: Iterable[float] | Counter[float]) -> float | None:
@@ -221,6 +316,7 @@ def _kind(line: PdfLine, body_size: float) -> str:
 def _paragraphs(lines: list[PdfLine], body_size: float, spacing: float) -> list[str]:
     paragraphs: list[list[str]] = []
     kinds: list[str] = []
+    bolds: list[bool] = []  # every line of the paragraph is bold
     previous: PdfLine | None = None
     for line in lines:
         kind = _kind(line, body_size)
@@ -232,6 +328,14 @@ def _paragraphs(lines: list[PdfLine], body_size: float, spacing: float) -> list[
             continue
         # headings are set in larger type, with wider spacing between their lines
         gap_allowed = line.size * 1.6 if kind == "heading" else spacing * PARAGRAPH_GAP
+        if (
+            kind == "numbered"
+            and previous is not None
+            and kinds[-1] in ("body", "numbered", "bullet")
+            and not ends_sentence(previous.text)
+            and 0 < previous.y_last - line.y <= gap_allowed
+        ):
+            kind = "body"  # "... aged 18 to" / "25. This visit": a number, not a label
         starts = (
             previous is None
             or kind in ("numbered", "bullet")
@@ -241,11 +345,27 @@ def _paragraphs(lines: list[PdfLine], body_size: float, spacing: float) -> list[
         if starts:
             paragraphs.append([line.text])
             kinds.append(kind)
+            bolds.append(line.bold)
         else:
             paragraphs[-1].append(line.text)
+            bolds[-1] = bolds[-1] and line.bold
         previous = line
+    for i, (words, kind) in enumerate(zip(paragraphs, kinds, strict=True)):
+        if kind == "body" and len(words) == 1 and bolds[i] and _is_bold_heading(words[0]):
+            kinds[i] = "heading"  # a letter's headings are bold body type ("Main findings")
     joined = [_join(words, kind) for words, kind in zip(paragraphs, kinds, strict=True)]
     return _tables(joined, kinds)
+
+
+def _is_bold_heading(text: str) -> bool:
+    """A bold line that can be a heading: short, not a sentence, not a table's row."""
+    return (
+        len(text.split()) <= 15
+        and not re.search(r"[.,;:]$", text)
+        and not _TABLE_HEADER.match(text)
+        and not _GRADE_AT_END.match(text)
+        and not _NUMBERED.match(text)
+    )
 
 
 def _tables(paragraphs: list[str], kinds: list[str]) -> list[str]:
@@ -287,6 +407,8 @@ def _join(lines: list[str], kind: str) -> str:
         return "# " + text
     if kind == "bullet":
         return "- " + text[1:].lstrip()
+    if kind == "small":
+        return FOOTNOTE + text  # set apart: the chunker never runs it into body text
     return text
 
 

@@ -101,6 +101,7 @@ def index_document(
         facts,
         pages=content.raw_pages,
         file_name=source.name,
+        folder=shown_path(source.path.parent.name),
     )
     page_of = content.page_of_line
     stems: dict[str, str] = {}
@@ -156,6 +157,7 @@ def index_document(
         size=source.size,
         mtime_ns=source.mtime_ns,
         provenance=meta.provenance,
+        kind=meta.kind,
     )
     return document, rows, stems
 

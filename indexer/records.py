@@ -23,6 +23,7 @@ class Metadata:
     framework: str | None = None  # for an Ofsted report: lac, sif, standard or short
     judgements: tuple[tuple[str, str], ...] = ()  # (area as written, grade as written)
     overall_effectiveness: str | None = None  # normalised grade
+    kind: str | None = None  # one of indexer.ofsted.KINDS
     provenance: dict[str, str] = field(default_factory=dict)
 
 
@@ -49,6 +50,9 @@ class Document:
     size: int
     mtime_ns: int
     provenance: dict[str, str] = field(default_factory=dict)
+    # inspection, focused-visit, monitoring-visit, jtai, send, news or other (indexer.ofsted);
+    # None in a manifest written before kinds were read
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,3 +70,4 @@ class Passage:
     text: str
     lines: tuple[int, int]  # first and last line in the source file (its extracted text)
     pages: tuple[int, int] | None = None  # first and last page, for a PDF
+    kind: str | None = None  # the document's kind (Document.kind)

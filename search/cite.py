@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath, PureWindowsPath
+
 from indexer.dates import PartialDate
 from indexer.records import Passage
 
@@ -19,17 +21,36 @@ def location(passage: Passage) -> str:
 
 
 def reference(passage: Passage) -> str:
-    """Publisher, title, date, paragraph: e.g. "Ofsted, Inspection of Camden local authority
-    children's services, 21 June 2022, paragraph 27".
+    """Publisher, title, date, and the passage's place: e.g. "Ofsted, Inspection of Camden
+    local authority children's services, 21 June 2022, paragraph 27", or for a letter without
+    paragraph numbers "Ofsted, Focused visit to Barnsley children's services, 1 March 2023,
+    page 3".
 
     Unknown parts are left out rather than guessed ("n.d." for an unknown date, as style
-    guides do). A passage without its own number is cited by our key, which `search show`
-    resolves, and by its lines in the source file.
+    guides do). A passage without its own number is cited by its page in the PDF, or in a
+    text without pages by its file and lines. No absolute path ever appears: a file outside
+    the working directory is named by its document id (the path below the indexed folder),
+    which `search show` resolves.
     """
-    parts = [p for p in (passage.publisher, passage.title or passage.source) if p]
+    parts = [p for p in (passage.publisher, passage.title or document_id(passage)) if p]
     parts.append(human_date(passage.date) or "n.d.")
     if passage.paragraph:
         parts.append(f"paragraph {passage.paragraph}")
+    elif passage.pages:
+        parts.append(location(passage))
     else:
-        parts.append(f"{passage.source}, {location(passage)}")
+        parts.append(f"{relative_source(passage)}, {location(passage)}")
     return ", ".join(parts)
+
+
+def document_id(passage: Passage) -> str:
+    """The document's id: its path below the indexed folder, as in the citation key."""
+    return passage.citation.rsplit("#", 1)[0]
+
+
+def relative_source(passage: Passage) -> str:
+    """The source file as given when it is relative (below the working directory), else the
+    document's id: a reference must not carry a machine's absolute path."""
+    source = passage.source
+    absolute = PurePosixPath(source).is_absolute() or PureWindowsPath(source).is_absolute()
+    return document_id(passage) if absolute else source
