@@ -259,6 +259,24 @@ def _open_lock_file(path: Path) -> int:
     return fd
 
 
+def writer_at_work(folder: Path) -> bool:
+    """Does another process hold the folder's writer lock now? Read-only: never makes the
+    lock file (a writer asking about its own folder is told no)."""
+    try:
+        fd = os.open(folder / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # let go at once, by the close below
+    except BlockingIOError:
+        return _holder(fd)[0] != str(os.getpid())
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return False
+
+
 class WriteLock:
     """The folder's writer lock: `acquire(wait)` or IndexBusy; released on close or death."""
 

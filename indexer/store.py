@@ -113,6 +113,10 @@ class IndexMissing(FileNotFoundError):
     """There is no index at the given place."""
 
 
+class IndexBeingBuilt(IndexMissing):
+    """The index's first build (or a rebuild after its CURRENT was lost) is under way."""
+
+
 class IndexDamaged(RuntimeError):
     """The index exists but cannot be read."""
 
@@ -796,6 +800,8 @@ def _without_current(folder: Path, ours: bool) -> Exception:
         return IndexOutdated(f"{folder} was built by another version of this tool")
     if not ours and not generations.holds_nothing(folder) and not _made_by_us(folder):
         return generations.not_ours(folder)
+    if generations.writer_at_work(folder):  # a first build, between its manifest and CURRENT
+        return IndexBeingBuilt(f"the index at {folder} is being built and has nothing to read yet")
     if any(generations.is_complete(g) for g in generations.generation_folders(folder)):
         return IndexDamaged(
             f"{folder / generations.CURRENT} is missing: it names the generation to read"

@@ -145,7 +145,7 @@ def _use_color(choice: str) -> bool:
 def _open_engine(index_dir: Path, *, build_if_missing: bool = False) -> Any:
     """Open the index; with `build_if_missing`, build it from seeds/ first and say so."""
     from indexer.generations import NotOurs
-    from indexer.store import IndexOutdated
+    from indexer.store import IndexBeingBuilt, IndexOutdated
     from search.engine import Engine, IndexDamaged, IndexMissing
 
     try:
@@ -158,6 +158,8 @@ def _open_engine(index_dir: Path, *, build_if_missing: bool = False) -> Any:
         echo(f"The index was built by another version: rebuilding it from {shown}.", err=True)
         _build_for_reading(roots, index_dir)
         return Engine.open(index_dir)
+    except IndexBeingBuilt as error:
+        raise click.ClickException(f"{error}: try again when it has finished") from None
     except IndexMissing:
         corpus = Path(DEFAULT_CORPUS)
         if not build_if_missing or not corpus.is_dir():

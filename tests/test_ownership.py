@@ -28,7 +28,7 @@ from click.testing import CliRunner
 from indexer.analysis import write_stem_table
 from indexer.generations import MARKER, NotOurs, current, generation_folders
 from indexer.pipeline import build_index
-from indexer.store import IndexDamaged, Store, StoreWriter, write_json_atomically
+from indexer.store import IndexBeingBuilt, IndexDamaged, Store, StoreWriter, write_json_atomically
 from search.cli import cli
 from search.engine import Engine
 
@@ -481,6 +481,38 @@ def test_a_missing_current_is_damage_never_a_rebuild_from_seeds(
     result = index_cli("index", "--rebuild", "--index", str(folder))
     assert result.exit_code == 0, result.output
     assert sorted(d.doc_id for d in Engine.open(folder).documents()) == ["a", "b", "c"]
+
+
+@pytest.mark.slow
+def test_a_query_during_a_first_build_is_told_to_wait_not_that_the_index_is_damaged(
+    tmp_path: Path, corpus: Path, in_a_folder_with_seeds: Path
+) -> None:
+    """Between a first build's manifest and its CURRENT, the folder looks like one whose
+    CURRENT was lost: while a writer holds the lock it is an index being built."""
+    folder = tmp_path / "index"
+    build_index([corpus], folder)
+    (folder / "CURRENT").unlink()
+    holding = (
+        "import sys; from pathlib import Path; from indexer.generations import WriteLock; "
+        "WriteLock(Path(sys.argv[1])).acquire(); print('held', flush=True); sys.stdin.readline()"
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", holding, str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline() == "held\n"
+        with pytest.raises(IndexBeingBuilt, match="being built"):
+            Store.open(folder)
+        result = index_cli("query", "care", "--index", str(folder))
+        one_line_error(result, "try again when it has finished")
+    finally:
+        writer.kill()
+        writer.wait(timeout=60)
+    with pytest.raises(IndexDamaged, match="CURRENT is missing"):  # the writer is gone
+        Store.open(folder)
 
 
 def test_a_first_build_killed_before_publishing_is_no_index_yet(
