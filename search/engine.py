@@ -565,13 +565,16 @@ def _kind_filter(kind: str) -> str:
 
 
 # Words that say what sort of body an authority is, not which one: "Leeds City Council",
-# "Dudley MBC", "London Borough of Camden", "the Royal Borough of Windsor and Maidenhead"
+# "Dudley MBC", "London Borough of Camden", "the Royal Borough of Windsor and Maidenhead",
+# "City of London Corporation"
 _AUTHORITY_FILLER = re.compile(
     r"\b(?:the|london borough of|royal borough of|metropolitan borough of|borough of|city of"
-    r"|metropolitan|borough|county|city|council|district|mbc)\b"
+    r"|metropolitan|borough|county|city|council|district|corporation|mbc)\b"
 )
-# words that join a name's parts; a name is matched by the parts ("kingston upon hull": hull)
+# words that join a name's parts, and are not needed to name it ("bournemouth christchurch
+# poole"); of these, the ones a name's short form is cut at ("Hull" for "Kingston upon Hull")
 _CONNECTIVES = frozenset({"and", "of", "upon", "on", "with", "in"})
+_CUT_AT = frozenset({"upon", "on", "of"})
 
 
 def authority_key(name: str) -> str:
@@ -585,11 +588,33 @@ def authority_key(name: str) -> str:
 
 
 def authority_matches(query: str, name: str) -> bool:
-    """Whether `query` names the authority `name`: every part of its key is a part of the
-    name's key ("north yorkshire" and "North Yorkshire County Council"; "hull" and "Kingston
-    upon Hull"). A query of no part at all ("the council") names none."""
-    wanted = set(authority_key(query).split()) - _CONNECTIVES
-    return bool(wanted) and wanted <= set(authority_key(name).split())
+    """Whether `query` names the authority `name`, both read by `authority_key`: the query's
+    words stand together, in order, in the name's ("yorkshire" and "North Yorkshire", "hull"
+    and "Kingston upon Hull", not "north lincolnshire" and "North East Lincolnshire"); or the
+    name is a short form of the query, one of its parts around "upon", "on" or "of" ("Hull"
+    for "Kingston upon Hull", "East Riding" for "East Riding of Yorkshire"). Joining words
+    ("and", "of") are not needed; a query of none but them ("the council") names nothing."""
+    wanted = [w for w in authority_key(query).split() if w not in _CONNECTIVES]
+    have = [w for w in authority_key(name).split() if w not in _CONNECTIVES]
+    if not wanted or not have:
+        return False
+    size = len(wanted)
+    if any(have[i : i + size] == wanted for i in range(len(have) - size + 1)):
+        return True
+    return have in _short_forms(authority_key(query).split())
+
+
+def _short_forms(words: list[str]) -> list[list[str]]:
+    """The parts of a name cut at "upon", "on" and "of" (none for a name of one part)."""
+    parts, part = [], []
+    for word in words:
+        if word in _CUT_AT:
+            parts.append(part)
+            part = []
+        elif word not in _CONNECTIVES:
+            part.append(word)
+    parts.append(part)
+    return [p for p in parts if p] if len(parts) > 1 else []
 
 
 # a report's own paragraph numbers (indexer.chunk: "27. When children ...")
