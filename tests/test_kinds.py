@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer.ofsted import KINDS
 from search.cli import cli
@@ -303,3 +305,25 @@ def test_a_format_4_index_is_rebuilt_with_its_keys_and_kinds(tmp_path: Path) -> 
     )
     assert new["format"] > 4
     assert new["retired_keys"]  # the removed file's key is still reserved for its path
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    value=st.one_of(st.text(max_size=30), st.sampled_from(KINDS)).filter(lambda t: "\x00" not in t),
+    words=st.text(alphabet='+-*":() kindcare', min_size=1, max_size=30),
+)
+def test_any_kind_or_kind_field_exits_0_or_2(built, value: str, words: str) -> None:
+    """Any --kind value and any query holding `kind:` is answered (a known kind) or refused in
+    one line (exit 2), never a crash."""
+    index, _ = built
+    for args in (["--kind", value, "--", "care"], ["--", f"care kind:{value} {words}"]):
+        result = CliRunner().invoke(cli, ["query", "--json", "--index", str(index), *args])
+        assert result.exit_code in (0, 2), result.output
+        if result.exit_code == 0:
+            json.loads(result.stdout)
+        else:
+            assert "Traceback" not in result.output
+            assert len(result.stderr.strip().splitlines()) == 1
+    if value.strip().casefold() in KINDS:
+        code, _, _ = run(index, "query", "care", "--kind", value)
+        assert code == 0
