@@ -177,6 +177,6 @@ def test_bournemouth_christchurch_and_poole_however_spelt(both, documents) -> No
     truth = {
         doc_id
         for doc_id, d in documents.items()
-        if authority_key(_folder_authority(d)) == "bournemouth christchurch and poole"
+        if authority_key(_folder_authority(d) or "") == "bournemouth christchurch and poole"
     }
     assert spelt[0] == truth
