@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indexer.chunk import ChunkedDocument
 from indexer.clean import CleanText
@@ -35,6 +36,9 @@ from indexer.ofsted import (
     normalise_grade,
 )
 from indexer.records import Metadata
+
+if TYPE_CHECKING:
+    from indexer.html import PageMetadata
 
 FACTS_FILE = "facts.toml"
 FIELDS = (
@@ -239,13 +243,15 @@ def extract_metadata(
     facts: Facts,
     *,
     pages: tuple[str, ...] | None = None,
+    page: PageMetadata | None = None,
     file_name: str = "",
     folder: str = "",
 ) -> Metadata:
     """The document's metadata: an inspection report's own front matter first (for a PDF's
     `pages`), or a visit letter's own words (indexer.ofsted.extract_visit_metadata); then the
-    general rules over the text; then the facts file for what is left. `folder` is the name
-    of the folder holding the file, for a corpus's naming convention."""
+    general rules over the text; then, for an HTML page, what its markup says (`page`: title,
+    site name, publication date); then the facts file for what is left; the corpus's naming
+    convention (the file name, `folder` the name of the folder holding it) last."""
     found = _from_text(raw, cleaned, chunked)
     report = _from_report(pages, file_name) if pages else {}
     visit = (
@@ -261,6 +267,7 @@ def extract_metadata(
         for name in ("inspection_year", "inspection_start", "inspection_end"):
             found.pop(name, None)
         found.update({name: (evidence.value, evidence.source) for name, evidence in visit.items()})
+    _fill_from_page(found, page)
     for name, fact in facts.get(doc_id, {}).items():
         if name not in found:
             found[name] = (fact.value, f"{FACTS_FILE}: {fact.source}")
@@ -271,6 +278,17 @@ def extract_metadata(
     values = {name: found[name][0] for name in found}
     provenance = {name: found[name][1] for name in sorted(found)}
     return Metadata(**values, provenance=provenance)
+
+
+def _fill_from_page(found: dict[str, tuple], page: PageMetadata | None) -> None:
+    """An HTML page's own markup (its meta tags, JSON-LD, <time>) fills what the words of the
+    page leave unknown, or know only from the file name: the markup is the publisher's own
+    statement about this page, where a file name is only a convention of the corpus."""
+    for name, (value, how) in (page.evidence if page else {}).items():
+        if name in ("title", "publisher", "date") and value:
+            known = found.get(name)
+            if known is None or str(known[1]).startswith("file name:"):
+                found[name] = (value, how)
 
 
 def _heading(chunked: ChunkedDocument) -> str | None:

@@ -100,6 +100,7 @@ def index_document(
         chunked,
         facts,
         pages=content.raw_pages,
+        page=content.page,
         file_name=source.name,
         folder=shown_path(source.path.parent.name),
     )

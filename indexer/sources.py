@@ -29,7 +29,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from stat import S_ISDIR, S_ISREG
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from indexer.html import PageMetadata
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -93,12 +96,14 @@ class SourceFile(NamedTuple):
 
 @dataclass(frozen=True)
 class SourceText:
-    """A document's text; for a PDF, the line (1-based) where each page starts."""
+    """A document's text; for a PDF, the line (1-based) where each page starts; for an HTML
+    page, what its markup says about it (title, site name, publication date)."""
 
     text: str
     sha256: str
     page_starts: tuple[int, ...] | None = None
     raw_pages: tuple[str, ...] | None = None  # a PDF's pages as extracted, for metadata
+    page: PageMetadata | None = None  # an HTML page's own metadata (indexer.html)
 
     def page_of_line(self, line: int) -> int | None:
         """The 1-based page a 1-based line is on, or None for a text without pages."""
@@ -376,12 +381,18 @@ def read_document(path: Path) -> SourceText:
             f"not UTF-8 text (byte {error.start}); convert it to UTF-8", failed=True
         ) from None
     if path.suffix.lower() in HTML_SUFFIXES:
-        from indexer.html import html_to_text  # only when there is HTML to read
+        from indexer.html import read_html  # only when there is HTML to read
 
-        text = html_to_text(text)
-        if not text.strip():
+        page = read_html(text)
+        if not page.text.strip():
             raise SourceError("HTML page with no text")
-    return SourceText(text=text.replace("\r\n", "\n").replace("\r", "\n"), sha256=sha256(data))
+        return SourceText(_lines(page.text), sha256(data), page=page.metadata)
+    return SourceText(text=_lines(text), sha256=sha256(data))
+
+
+def _lines(text: str) -> str:
+    """Line ends as one "\\n" (the cleaning stage counts lines so)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _read_regular_file(path: Path) -> bytes:

@@ -101,7 +101,7 @@ filestore.BufferFile = _LazyBufferFile  # type: ignore[attr-defined]
 
 # the names of our files are indexer.generations's: it knows what a folder of ours holds
 MANIFEST, STEMS, INDEX_NAME = generations.MANIFEST, generations.STEMS, generations.INDEX_NAME
-FORMAT_VERSION = 4  # 4: phrases from the sequence column, no positions
+FORMAT_VERSION = 5  # 4: phrases from the sequence column, no positions; 5: document kinds
 # whoosh's writer sorts postings in memory up to this, then spills runs to disk and merges
 # them back. At 128 MB the reports spilled: 46% of the writer's time. At 512 MB they fit:
 # PDFs to index 45 -> 32 s, peak 206 -> 611 MB; the 10x corpus peaks at 787 MB.

@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -421,7 +422,7 @@ def index_command(
     )
     echo(
         f"Index {index_dir}/ holds {plural(report.documents, 'document')}, "
-        f"{plural(report.passages, 'passage')}. "
+        f"{plural(report.passages, 'passage')}{_by_kind(index_dir)}. "
         f"This run: {report.indexed} indexed ({len(report.added)} new, "
         f"{len(report.updated)} changed), {len(report.unchanged)} unchanged, "
         f"{len(report.removed)} removed, {len(report.skipped)} skipped, "
@@ -429,6 +430,26 @@ def index_command(
     )
     if report.failed:
         raise click.exceptions.Exit(1)
+
+
+def _by_kind(index_dir: Path) -> str:
+    """ "; by kind: 431 inspection, 371 focused-visit" (most first), read from the index just
+    built; "" if it cannot be read (the run's own line has said what it did)."""
+    from indexer.generations import NotOurs
+    from indexer.store import IndexDamaged, Store
+
+    try:
+        store = Store.open(index_dir)
+    except (OSError, IndexDamaged, NotOurs):
+        return ""
+    try:
+        counts = Counter(d.kind or "unknown kind" for d in store.documents.values())
+    finally:
+        store.close()
+    if not counts:
+        return ""
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return "; by kind: " + ", ".join(f"{n} {kind}" for kind, n in ordered)
 
 
 def _recorded_roots(index_dir: Path) -> list[Path]:
@@ -463,11 +484,19 @@ def _recorded_roots(index_dir: Path) -> list[Path]:
 @click.option("--from", "date_from", help="Published on or after: YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Published on or before: YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--source", help="Only documents whose id or file path contains this.")
-@click.option("--la", help="Local authority of the inspection report: camden, 'north yorkshire'.")
+@click.option(
+    "--la",
+    help="Local authority the document is about, however spelt: camden, 'north yorkshire', "
+    "'bournemouth christchurch & poole'.",
+)
 @click.option(
     "--grade",
     help="Overall effectiveness of the report: outstanding, good, 'requires improvement', "
     "adequate, inadequate.",
+)
+@click.option(
+    "--kind",
+    help="Kind of document: inspection, focused-visit, monitoring-visit, jtai, send, news, other.",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--k1", type=K1_RANGE, default=K1, show_default=True, help="BM25 k1.")
@@ -491,6 +520,7 @@ def query_command(
     source: str | None,
     la: str | None,
     grade: str | None,
+    kind: str | None,
     limit: int,
     k1: float,
     b: float,
@@ -509,7 +539,7 @@ def query_command(
     +word  -word          must / must not contain
     inspect*              words starting with inspect
     section:leavers       a field: section, title, publisher, paragraph, source,
-                          year, la, grade
+                          year, la, grade, kind
     """
     from search.engine import FilterError, QueryError
 
@@ -524,6 +554,7 @@ def query_command(
             source=source,
             la=la,
             grade=grade,
+            kind=kind,
             limit=limit,
             k1=k1,
             b=b,
@@ -547,7 +578,7 @@ def _hit_json(hit: Any) -> dict[str, Any]:
     data = asdict(hit)
     order = ["rank", "score", "citation", "source", "title", "publisher", "date",
              "inspection_year", "section", "paragraph", "text", "matches", "lines",
-             "pages"]  # fmt: skip
+             "pages", "kind"]  # fmt: skip
     return {key: data[key] for key in order}
 
 
@@ -579,7 +610,7 @@ def _print_hits(result: Any, documents: dict[str, Any], color: bool) -> None:
     for hit in result.results:
         out(f"{hit.rank}. {style(hit.citation, bold=True)}{_where(hit)}  (score {hit.score:.3f})")
         about = [hit.title or hit.source]
-        about += [p for p in (hit.publisher, human_date(hit.date)) if p]
+        about += [p for p in (hit.kind, hit.publisher, human_date(hit.date)) if p]
         if hit.inspection_year:
             about.append(f"inspected {hit.inspection_year}")
         document = documents.get(hit.citation.rsplit("#", 1)[0])
@@ -627,6 +658,7 @@ def show_command(citation: str, around: int, as_json: bool, index_dir: Path) -> 
     document = engine.store.documents[passage.citation.rsplit("#", 1)[0]]
     echo(f"{passage.citation}" + (f"  paragraph {passage.paragraph}" if passage.paragraph else ""))
     echo(f"Title:     {passage.title or '(unknown)'}")
+    echo(f"Kind:      {passage.kind or '(unknown)'}")
     echo(f"Publisher: {passage.publisher or '(unknown)'}")
     echo(f"Published: {human_date(passage.date) or '(unknown)'}")
     inspected = str(passage.inspection_year) if passage.inspection_year else "(unknown)"
@@ -670,6 +702,7 @@ def documents_command(as_json: bool, index_dir: Path) -> None:
         echo(f"{doc.doc_id}  ({plural(doc.passages, 'passage')})")
         echo(f"   {doc.title or '(no title)'}")
         facts = [
+            f"kind: {doc.kind or 'unknown'}",
             f"publisher: {doc.publisher or 'unknown'}",
             f"published: {doc.date or 'unknown'}",
             f"inspection year: {doc.inspection_year or 'unknown'}",

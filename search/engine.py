@@ -54,6 +54,8 @@ __all__ = [
     "IndexMissing",
     "QueryError",
     "SearchResult",
+    "authority_key",
+    "authority_matches",
 ]
 
 
@@ -170,6 +172,7 @@ class Engine:
             text=row.text,
             lines=(row.line_start, row.line_end),
             pages=(row.page_start, row.page_end) if row.page_start is not None else None,
+            kind=doc.kind,
         )
 
     def passage(self, citation: str) -> Passage:
@@ -302,19 +305,20 @@ class Engine:
         source: str | None = None,
         la: str | None = None,
         grade: str | None = None,
+        kind: str | None = None,
         limit: int | None = 10,
         k1: float = K1,
         b: float = B,
         refine: Refinements = PLAIN,
     ) -> SearchResult:
         """Rank passages for `text` by BM25. Filters narrow by the inspection year, publication
-        date, source file, local authority and overall-effectiveness grade of the document.
+        date, source file, local authority, overall-effectiveness grade and kind of the document.
 
         Raises QueryError when nothing in the query can be searched for, FilterError for an
         unusable filter value.
         """
         parsed = parse_query(text)
-        filters = self._filters(year, date_from, date_to, source, la, grade)
+        filters = self._filters(year, date_from, date_to, source, la, grade, kind)
         should, must, must_not, restrict, scored = [], [], [], [], []
         for clause in parsed.clauses:
             built = self._clause(clause)
@@ -424,8 +428,11 @@ class Engine:
         source: str | None = None,
         la: str | None = None,
         grade: str | None = None,
+        kind: str | None = None,
     ) -> frozenset[str] | None:
         """The documents the filters allow (None: all of them)."""
+        if kind is not None:
+            kind = _kind_filter(kind)
         if grade is not None:
             from indexer.ofsted import normalise_grade  # only when filtering by grade
 
@@ -448,16 +455,18 @@ class Engine:
             raise FilterError(
                 f"no indexed document matches source '{shown(source)}' (see `search documents`)"
             )
-        authorities = self._documents_where("local_authority", la) if la is not None else None
+        authorities = self._about_authority(la) if la is not None else None
         if la is not None and not authorities:
             raise FilterError(f"no indexed report is about a local authority named '{shown(la)}'")
-        if (years, first, last, source, authorities, grade) == (None,) * 6:
+        if (years, first, last, source, authorities, grade, kind) == (None,) * 7:
             return None
         allowed = set()
         for doc in self.store.documents.values():
             if authorities is not None and doc.doc_id not in authorities:
                 continue
             if grade is not None and doc.overall_effectiveness != grade:
+                continue
+            if kind is not None and doc.kind != kind:
                 continue
             if years and not (doc.inspection_year and years[0] <= doc.inspection_year <= years[1]):
                 continue
@@ -481,6 +490,15 @@ class Engine:
             if needle and (needle in d.doc_id.casefold() or needle in d.source.casefold())
         )
 
+    def _about_authority(self, name: str) -> frozenset[str]:
+        """Documents about the local authority `name`, however either spells it (see
+        `authority_matches`)."""
+        return frozenset(
+            d.doc_id
+            for d in self.store.documents.values()
+            if d.local_authority and authority_matches(name, d.local_authority)
+        )
+
     def _documents_where(self, name: str, text: str) -> frozenset[str]:
         """Documents whose metadata field `name` contains the words of `text`."""
         wanted = terms(text)
@@ -495,7 +513,7 @@ class Engine:
     def _clause(self, clause: Clause) -> tuple[TermClause, _Analysed | None] | None:
         """A parsed clause -> the store's clause (and its analysis, for text clauses)."""
         name = clause.field
-        if name in ("year", "grade"):  # as strict as --year and --grade
+        if name in ("year", "grade", "kind"):  # as strict as --year, --grade and --kind
             try:
                 docs = self._filters(**{name: clause.text}) or frozenset()
             except FilterError as error:
@@ -504,7 +522,10 @@ class Engine:
         if name == "source":
             docs = self.match_sources(clause.text)
             return TermClause("doc_id", tuple(sorted(docs)), "any"), None
-        if name in ("title", "publisher", "local_authority"):
+        if name == "local_authority":  # as --la, but no match is no passage, not an error
+            docs = self._about_authority(clause.text)
+            return TermClause("doc_id", tuple(sorted(docs)), "any"), None
+        if name in ("title", "publisher"):
             docs = self._documents_where(name, clause.text)
             return TermClause("doc_id", tuple(sorted(docs)), "any"), None
         if name == "paragraph":
@@ -531,6 +552,69 @@ class Engine:
         if analysed.is_phrase and name == "text":  # word for word, stopwords included
             return TermClause(name, terms, "phrase", sequence_of(sequence)), analysed
         return TermClause(name, terms, "term"), analysed
+
+
+def _kind_filter(kind: str) -> str:
+    """The kind a filter names, one of indexer.ofsted.KINDS (any case); FilterError if none."""
+    from indexer.ofsted import KINDS
+
+    wanted = kind.strip().casefold()
+    if wanted not in KINDS:
+        raise FilterError(f"'{shown(kind)}' is not a kind of document: use {', '.join(KINDS)}")
+    return wanted
+
+
+# Words that say what sort of body an authority is, not which one: "Leeds City Council",
+# "Dudley MBC", "London Borough of Camden", "the Royal Borough of Windsor and Maidenhead",
+# "City of London Corporation"
+_AUTHORITY_FILLER = re.compile(
+    r"\b(?:the|london borough of|royal borough of|metropolitan borough of|borough of|city of"
+    r"|metropolitan|borough|county|city|council|district|corporation|mbc)\b"
+)
+# words that join a name's parts, and are not needed to name it ("bournemouth christchurch
+# poole"); of these, the ones a name's short form is cut at ("Hull" for "Kingston upon Hull")
+_CONNECTIVES = frozenset({"and", "of", "upon", "on", "with", "in"})
+_CUT_AT = frozenset({"upon", "on", "of"})
+
+
+def authority_key(name: str) -> str:
+    """One spelling for the ways a local authority is written: case, "&" for "and", hyphens,
+    punctuation, and the words for the sort of council dropped ("Bournemouth, Christchurch &
+    Poole" and "Bournemouth, Christchurch and Poole Council" -> "bournemouth christchurch and
+    poole"; "Kingston-upon-Hull City Council" -> "kingston upon hull")."""
+    text = name.casefold().replace("&", " and ").replace("’", "'")
+    text = re.sub(r"[^\w']+|_", " ", text).replace("'", "")
+    return " ".join(_AUTHORITY_FILLER.sub(" ", " ".join(text.split())).split())
+
+
+def authority_matches(query: str, name: str) -> bool:
+    """Whether `query` names the authority `name`, both read by `authority_key`: the query's
+    words stand together, in order, in the name's ("yorkshire" and "North Yorkshire", "hull"
+    and "Kingston upon Hull", not "north lincolnshire" and "North East Lincolnshire"); or the
+    name is a short form of the query, one of its parts around "upon", "on" or "of" ("Hull"
+    for "Kingston upon Hull", "East Riding" for "East Riding of Yorkshire"). Joining words
+    ("and", "of") are not needed; a query of none but them ("the council") names nothing."""
+    wanted = [w for w in authority_key(query).split() if w not in _CONNECTIVES]
+    have = [w for w in authority_key(name).split() if w not in _CONNECTIVES]
+    if not wanted or not have:
+        return False
+    size = len(wanted)
+    if any(have[i : i + size] == wanted for i in range(len(have) - size + 1)):
+        return True
+    return have in _short_forms(authority_key(query).split())
+
+
+def _short_forms(words: list[str]) -> list[list[str]]:
+    """The parts of a name cut at "upon", "on" and "of" (none for a name of one part)."""
+    parts, part = [], []
+    for word in words:
+        if word in _CUT_AT:
+            parts.append(part)
+            part = []
+        elif word not in _CONNECTIVES:
+            part.append(word)
+    parts.append(part)
+    return [p for p in parts if p] if len(parts) > 1 else []
 
 
 # a report's own paragraph numbers (indexer.chunk: "27. When children ...")

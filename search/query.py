@@ -6,7 +6,8 @@
     -adoption               must not contain it (or -"phrase")
     inspect*                words starting with "inspect"
     section:leavers         a metadata field: section, title, publisher, paragraph, source,
-                            year, la (local authority), grade (overall effectiveness)
+                            year, la (local authority), grade (overall effectiveness),
+                            kind (inspection, focused-visit, ...: indexer.ofsted.KINDS)
     title:"care leavers"    a field with a phrase
 
 Anything else is a word: an unclosed quote runs to the end, a lone "-", "+" or "*" is ignored,
@@ -29,6 +30,7 @@ FIELDS = {
     "year": "year",
     "la": "local_authority",
     "grade": "grade",
+    "kind": "kind",
     "text": "text",
 }
 
