@@ -393,26 +393,7 @@ def build_index(
         if follow_links is not None:
             writer.set_follow_links(follow_links)
         jobs, seen = _plan(roots, writer, report, on_problem)
-        report_problems: dict[str, dict[str, object]] = {}
-        bar = _progress(len(jobs), show)
-        for outcome in _outcomes(jobs, workers, writer.lock_fd):
-            bar.update(1)  # type: ignore[attr-defined]
-            source = outcome.job.source
-            if outcome.error is not None:
-                # A document indexed before keeps its last good version (it is in `seen`).
-                _problem(report, on_problem, source.display, outcome.error)
-                report_problems[source.location] = {
-                    "size": source.size,
-                    "mtime_ns": source.mtime_ns,
-                    "reason": str(outcome.error),
-                    "failed": outcome.error.failed,
-                }
-                continue
-            assert outcome.document is not None
-            writer.add_document(outcome.document, outcome.rows)
-            writer.add_stems(outcome.stems)
-            (report.updated if outcome.job.known else report.added).append(source.doc_id)
-        bar.close()  # type: ignore[attr-defined]
+        report_problems = _write_outcomes(jobs, workers, writer, report, on_problem, show)
         resolved = [r.resolve() for r in roots]
         for doc_id, document in list(writer.documents.items()):
             if _under(Path(document.path), resolved) and doc_id not in seen:
@@ -428,6 +409,42 @@ def build_index(
     report.documents = len(writer.documents)
     report.passages = sum(d.passages for d in writer.documents.values())
     return report
+
+
+def _write_outcomes(
+    jobs: list[_Job],
+    workers: int,
+    writer: StoreWriter,
+    report: IndexReport,
+    on_problem: Callable[[str, str, bool], None] | None,
+    show: bool,
+) -> dict[str, dict[str, object]]:
+    """Read the jobs' files (in the pool) and write each document as it comes; returns the
+    files that could not be indexed. The pool is closed here, whatever happens: left to the
+    garbage collector, a writer's error (a full disk) kept its workers, and so the process,
+    alive after the error was reported."""
+    problems: dict[str, dict[str, object]] = {}
+    bar = _progress(len(jobs), show)
+    with contextlib.closing(_outcomes(jobs, workers, writer.lock_fd)) as outcomes:
+        for outcome in outcomes:
+            bar.update(1)  # type: ignore[attr-defined]
+            source = outcome.job.source
+            if outcome.error is not None:
+                # A document indexed before keeps its last good version (it is in `seen`).
+                _problem(report, on_problem, source.display, outcome.error)
+                problems[source.location] = {
+                    "size": source.size,
+                    "mtime_ns": source.mtime_ns,
+                    "reason": str(outcome.error),
+                    "failed": outcome.error.failed,
+                }
+                continue
+            assert outcome.document is not None
+            writer.add_document(outcome.document, outcome.rows)
+            writer.add_stems(outcome.stems)
+            (report.updated if outcome.job.known else report.added).append(source.doc_id)
+    bar.close()  # type: ignore[attr-defined]
+    return problems
 
 
 def _plan(
