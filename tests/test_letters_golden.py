@@ -11,12 +11,12 @@ tests. `UPDATE_GOLDEN=1` rewrites the files after a deliberate change; read the 
 from __future__ import annotations
 
 import os
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pytest
 
 from indexer.pipeline import build_index, index_document
-from indexer.sources import SourceFile, document_id
+from indexer.sources import document_id, find_documents
 from search.cite import location, reference
 from search.engine import Engine
 
@@ -36,12 +36,8 @@ FIELDS = ("kind", "title", "local_authority", "inspection_start", "inspection_en
 
 
 def render_letter(relative: str) -> str:
-    path = LETTERS / "letters" / relative
-    stat = path.stat()
-    doc_id = document_id(PurePosixPath("letters", relative))
-    source = SourceFile(
-        path, doc_id, f"letters/{relative}", LETTERS, stat.st_size, stat.st_mtime_ns
-    )
+    wanted = f"letters/{relative}"  # the file as the walk finds it (its natural key)
+    source = next(s for s in find_documents(LETTERS) if s.relative == wanted)
     document, rows, _ = index_document(source, {})
     out = [f"{name}: {getattr(document, name)}  [{document.provenance[name]}]" for name in FIELDS]
     out.append(f"inspection_year: {document.inspection_year}")
@@ -79,7 +75,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
 
 
 def _doc_id(relative: str) -> str:
-    return document_id(PurePosixPath(Path(relative).name))
+    return document_id(Path(relative).name)  # a file given alone: its own name
 
 
 def test_references_of_a_numbered_and_an_unnumbered_letter(engine: Engine) -> None:
