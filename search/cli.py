@@ -595,7 +595,7 @@ def _where(passage: Any) -> str:
 
 
 def _print_hits(result: Any, documents: dict[str, Any], color: bool) -> None:
-    from search.cite import human_date
+    from search.cite import human_date, relative_source
     from search.highlight import render
 
     style = _styler(color)
@@ -609,7 +609,7 @@ def _print_hits(result: Any, documents: dict[str, Any], color: bool) -> None:
     out(f"{plural(result.total, 'passage')} {verb} {result.query!r}{more}.\n")
     for hit in result.results:
         out(f"{hit.rank}. {style(hit.citation, bold=True)}{_where(hit)}  (score {hit.score:.3f})")
-        about = [hit.title or hit.source]
+        about = [hit.title or relative_source(hit)]  # never a machine's absolute path
         about += [p for p in (hit.kind, hit.publisher, human_date(hit.date)) if p]
         if hit.inspection_year:
             about.append(f"inspected {hit.inspection_year}")

@@ -102,6 +102,23 @@ def test_reference_of_an_unnumbered_undated_passage(run) -> None:
     )
 
 
+def test_no_absolute_path_in_a_hit_header_or_reference(tmp_path: Path) -> None:
+    """A document without a title, indexed by an absolute path outside the working directory:
+    its hits and references name it by its key, never by the machine's path."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "untitled.txt").write_text("leaders know their services well.\n")
+    runner = CliRunner()
+    index = ["--index", str(tmp_path / "idx")]
+    assert runner.invoke(cli, ["index", str(corpus.resolve()), *index]).exit_code == 0
+    hits = runner.invoke(cli, ["query", "leaders", *index, "--color", "never"])
+    shown = runner.invoke(cli, ["show", "untitled#1", *index])
+    assert hits.exit_code == 0 and shown.exit_code == 0, hits.output + shown.output
+    assert str(tmp_path) not in hits.output
+    reference = shown.output.split("Cite as: ", 1)[1]
+    assert str(tmp_path) not in reference and "untitled" in reference
+
+
 def test_documents(run) -> None:
     result = run("documents")
     assert result.exit_code == 0 and "5 documents, 113 passages." in result.output
