@@ -9,6 +9,7 @@ reports per folder `x<k>/`) and, for the peers, the extracted passages under `x<
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
@@ -61,21 +62,26 @@ def _extract_one(job: tuple[Any, Any]) -> tuple[str, list[Passage] | None, str |
     return source.display, [Passage(r.citation, year, r.text) for r in rows], None
 
 
-def extract(name: str, root: Path, work: Path) -> Corpus:
+def extract(name: str, root: Path, work: Path, workers: int | None = None) -> Corpus:
     """Read, clean, chunk, describe and analyse every document under `root`, a process per
-    core, into WORK/passages.pkl (one list of passages a document)."""
+    core (`workers` 1: in this process), into WORK/passages.pkl (a list of passages a
+    document)."""
     from indexer.metadata import load_facts
     from indexer.sources import find_documents
 
     work.mkdir(parents=True, exist_ok=True)
-    workers = os.cpu_count() or 1
+    workers = workers or os.cpu_count() or 1
     corpus = Corpus(name, str(root), str(work / "passages.pkl"), workers=workers)
     start = time.perf_counter()
     facts = load_facts(root if root.is_dir() else root.parent)
     jobs = [(source, facts) for source in find_documents(root)]
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool, open(corpus.passages_file, "wb") as out:
-        for shown, passages, problem in pool.imap(_extract_one, jobs, chunksize=1):
+    with contextlib.ExitStack() as stack, open(corpus.passages_file, "wb") as out:
+        if workers == 1:
+            done: Iterator[Any] = map(_extract_one, jobs)
+        else:
+            pool = stack.enter_context(multiprocessing.get_context("fork").Pool(workers))
+            done = pool.imap(_extract_one, jobs, chunksize=1)
+        for shown, passages, problem in done:
             if passages is None:
                 corpus.skipped.append(f"{shown}: {problem}")
                 continue
