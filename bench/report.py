@@ -92,7 +92,9 @@ def header(r: dict[str, Any]) -> list[str]:
     kind = "`--quick`: seeds and reports, fewer repeats" if plan["quick"] else "the full run"
     load = ", ".join(f"{x:.2f}" for x in env["load_before"])
     after = ", ".join(f"{x:.2f}" for x in env.get("load_after", env["load_before"]))
-    versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items())
+    versions = ", ".join(
+        v if v.lower().startswith(k.lower()) else f"{k} {v}" for k, v in env["versions"].items()
+    )
     lines = [
         "# Benchmark: our passage index against SQLite FTS5, tantivy, bm25s and ripgrep",
         "",
