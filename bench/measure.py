@@ -99,6 +99,7 @@ def run_measured(command: Sequence[str]) -> Measured:
     """Run a child to its end; its wall time, CPU time (rusage) and peak memory."""
     with tempfile.NamedTemporaryFile("r") as peak:
         timer = [GNU_TIME, "-f", "%M", "-o", peak.name] if Path(GNU_TIME).exists() else []
+        cpu_before = _children_cpu()
         start = time.perf_counter()
         proc = subprocess.Popen(
             [*timer, *command],
@@ -115,7 +116,7 @@ def run_measured(command: Sequence[str]) -> Measured:
                 proc.wait()
         wall = time.perf_counter() - start
         lines = peak.read().split()
-    usage = _children_cpu()
+    usage = _children_cpu() - cpu_before
     kilobytes = int(lines[-1]) if lines and lines[-1].isdigit() else 0
     return Measured(
         wall_s=wall,
@@ -127,16 +128,11 @@ def run_measured(command: Sequence[str]) -> Measured:
     )
 
 
-_cpu_seen = 0.0
-
-
 def _children_cpu() -> float:
-    """CPU seconds of the children waited for since the last call."""
-    global _cpu_seen
+    """CPU seconds of every child of this process waited for so far (the driver runs one
+    measured child at a time, so the difference over a run is that child's)."""
     times = os.times()
-    total = times.children_user + times.children_system
-    used, _cpu_seen = total - _cpu_seen, total
-    return used
+    return times.children_user + times.children_system
 
 
 @dataclass(frozen=True)
