@@ -15,6 +15,7 @@ from typing import Any
 from bench.measure import CHILDREN, PYTHON, child_env, run_measured
 
 OURS = ("indexer", "search")
+BUILTINS = "built-ins (C)"
 STDLIB = Path(sysconfig.get_path("stdlib")).resolve()
 SITE = tuple(Path(sysconfig.get_path(p)).resolve() for p in ("purelib", "platlib"))
 
@@ -23,7 +24,7 @@ def module_of(filename: str) -> str:
     """The module a profiled function belongs to: ours by its dotted name, any other package
     as a whole, the standard library and built-ins as one each."""
     if filename.startswith(("~", "<")):
-        return "built-ins (C)"
+        return BUILTINS
     path = Path(filename).resolve()
     for base in (*([CHILDREN.src.resolve()] if CHILDREN.src else []), *SITE):
         if path.is_relative_to(base):
@@ -43,10 +44,21 @@ def warm_profile(index: str, work: Path, rounds: int = 2) -> list[dict[str, Any]
         [PYTHON, "-m", "bench.child", "profile", index, str(out), "--rounds", str(rounds)]
     )
     m.json()
-    stats = pstats.Stats(str(out))
+    return module_shares(out)
+
+
+def module_shares(prof: Path) -> list[dict[str, Any]]:
+    """A cProfile file's self time by module, largest first."""
+    stats = pstats.Stats(str(prof))
     by_module: dict[str, float] = defaultdict(float)
-    for (filename, _, _), (_, _, self_s, _, _) in stats.stats.items():  # type: ignore[attr-defined]
-        by_module[module_of(filename)] += self_s
+    for (filename, _, _), (_, _, self_s, _, callers) in stats.stats.items():  # type: ignore[attr-defined]
+        module = module_of(filename)
+        if module != BUILTINS or not callers:
+            by_module[module] += self_s
+            continue
+        # a C built-in's time goes to the module that called it (cProfile keeps it per caller)
+        for (caller_file, _, _), (_, _, caller_self_s, _) in callers.items():
+            by_module[module_of(caller_file)] += caller_self_s
     total = sum(by_module.values()) or 1.0
     ranked = sorted(by_module.items(), key=lambda kv: -kv[1])
     return [{"module": k, "self_s": v, "share": v / total} for k, v in ranked]

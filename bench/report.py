@@ -338,7 +338,11 @@ def profiles(r: dict[str, Any]) -> list[str]:
         rows = [
             [f"`{p['module']}`", f"{p['share']:.0%}", _s(p["self_s"])] for p in r["profile"][:12]
         ]
-        lines += ["## Where our warm queries go (reports, cProfile self time by module)", ""]
+        lines += [
+            "## Where our warm queries go (reports, cProfile self time by module; a C "
+            "built-in's time counted to the module that called it)",
+            "",
+        ]
         lines += _table(["module", "share", "self time"], rows)
     for corpus, imports in r["imports"].items():
         if imports:
