@@ -155,13 +155,12 @@ def targets(r: dict[str, Any]) -> list[str]:
     build = r["builds"].get("reports", {}).get(OURS)
     if build and (c := r["corpora"].get("reports")):
         x = build["wall_s"] / c["extract_s"]
-        rows.append(
-            [
-                f"reports from PDFs to an index ≤ {BUILD_X}x extraction alone",
-                f"{_s(build['wall_s'])} / {_s(c['extract_s'])} = {x:.2f}x",
-                _met(x <= BUILD_X),
-            ]
-        )
+        measured = f"{_s(build['wall_s'])} / {_s(c['extract_s'])} = {x:.2f}x"
+        if c.get("extract_cpu_s"):
+            cpu = f"{_s(build['cpu_s'])} / {_s(c['extract_cpu_s'])}"
+            measured += f" (CPU: {cpu} = {build['cpu_s'] / c['extract_cpu_s']:.2f}x)"
+        what = f"reports from PDFs to an index ≤ {BUILD_X}x extraction alone (wall)"
+        rows.append([what, measured, _met(x <= BUILD_X)])
     warm = r["warm"].get("reports", {})
     ours, theirs = _warm_pair(warm, "tantivy")
     if ours and theirs:
