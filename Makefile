@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo index test unit lint format bench clean
+.PHONY: setup demo index test unit lint format bench bench-quick bench-setup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,5 +47,18 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) index .pytest_cache .ruff_cache *.egg-info
-bench: $(STAMP)  ## the benchmark against SQLite FTS5, tantivy, bm25s and ripgrep (minutes; not part of make test)
-	$(BIN)/python bench/run.py
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+$(BENCH_STAMP): $(STAMP) bench/requirements.txt
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	@command -v rg >/dev/null || echo "bench: ripgrep not installed (apt-get install -y ripgrep): that peer is skipped"
+	@command -v hyperfine >/dev/null || echo "bench: hyperfine not installed (apt-get install -y hyperfine): cold runs timed by a subprocess loop"
+	@touch $(BENCH_STAMP)
+
+bench-setup: $(BENCH_STAMP)  ## the benchmark's pinned peers (bench/requirements.txt)
+
+bench: $(BENCH_STAMP)  ## the benchmark against SQLite FTS5, tantivy, bm25s and ripgrep (~12 min; not part of make test)
+	$(BIN)/python -m bench
+
+bench-quick: $(BENCH_STAMP)  ## the benchmark on the seeds and reports only, fewer repeats (a few minutes)
+	$(BIN)/python -m bench --quick
