@@ -11,7 +11,13 @@ What it does not do to the letter, this module does:
   (`sequence`, indexer.analysis.sequence_of); a phrase matches where its fingerprints stand
   in a row. Exact for stopwords (which are not indexed) and 6x cheaper to read than whoosh's
   positions, which are not kept;
-- document metadata lives beside the whoosh files in `documents.json`, written atomically.
+- document metadata lives beside the whoosh files in `documents.json`, written atomically;
+- the arrays the fast path reads (search.vector: postings, lengths, fingerprints) are
+  copied out of whoosh through its public reader API at each commit (indexer.arrays).
+
+whoosh is used through its public API and extension points only (a WeightingModel, query
+and matcher classes, writer options): nothing here patches it or reads a private field. The
+whoosh version that wrote an index is in its manifest; another version rebuilds it.
 
 The schema is declared once, here.
 """
