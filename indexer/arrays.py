@@ -21,7 +21,9 @@ open reader (indexer.store).
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import math
 import os
 from array import array
 from collections.abc import Iterator
@@ -139,9 +141,43 @@ def _save(generation: Path, name: str, array: Any) -> None:
 # --- reading -------------------------------------------------------------------------------
 
 
-def missing(generation: Path) -> list[str]:
-    """The files of the set that `generation` lacks (stat only: numpy is not imported)."""
-    return [name for name in names() if not (generation / name).is_file()]
+def problem(generation: Path) -> str | None:
+    """What is wrong with `generation`'s set, if anything: a file missing, or one whose size is
+    not what its .npy header says (cut short, or not an array). Reads each header only, and
+    does not import numpy (a cold query may never need it)."""
+    for name in names():
+        path = generation / name
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(_HEAD)
+                size = os.fstat(handle.fileno()).st_size
+        except FileNotFoundError:
+            return f"{path} is missing"
+        except OSError as error:
+            return f"{path}: {error.strerror}"
+        if _expected_size(head) != size:
+            return f"{path} is not a whole array"
+    return None
+
+
+_HEAD = 4096
+_MAGIC = b"\x93NUMPY"
+
+
+def _expected_size(head: bytes) -> int | None:
+    """The file size an .npy header announces (numpy's format 1.0-3.0), None if unreadable."""
+    if not head.startswith(_MAGIC) or len(head) < 12:
+        return None
+    wide = head[6] >= 2
+    length = int.from_bytes(head[8:12] if wide else head[8:10], "little")
+    start = (12 if wide else 10) + length
+    try:
+        header = ast.literal_eval(head[12 if wide else 10 : start].decode("latin-1"))
+        itemsize = int(str(header["descr"]).lstrip("<>|=")[1:])
+        count = math.prod(int(n) for n in header["shape"])
+    except (ValueError, SyntaxError, KeyError, TypeError, MemoryError):
+        return None
+    return start + count * itemsize
 
 
 class Arrays:

@@ -499,9 +499,9 @@ class Store:
                     f"{folder} was written by whoosh {data.get('whoosh')}, "
                     f"this is whoosh {WHOOSH_VERSION}"
                 )
-            lacking = arrays.missing(generation)
-            if lacking:
-                raise IndexDamaged(f"{generation / lacking[0]} is missing")
+            damage = arrays.problem(generation)
+            if damage:
+                raise IndexDamaged(damage)
             documents = {d["doc_id"]: _document(d) for d in data["documents"]}
             store = cls(
                 folder, documents, list(data.get("roots", [])), dict(data.get("problems", {}))

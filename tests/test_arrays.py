@@ -205,3 +205,19 @@ def test_nothing_assigns_to_a_whoosh_module_or_to_sys_modules() -> None:
         if re.search(r"^\s*(from|import) whoosh", s.read_text("utf-8"), re.M)
     ]
     assert importing == ["store.py"]
+
+
+@pytest.mark.parametrize("cut", [0, 20, -1])
+def test_a_cut_or_garbled_array_file_is_damage_found_at_open(tmp_path: Path, cut: int) -> None:
+    corpus = write_corpus(tmp_path / "c", {"a.txt": _paragraphs("leavers", 30)})
+    index = tmp_path / "index"
+    build_index([corpus], index)
+    generation = generations.current(index)
+    assert generation is not None
+    assert arrays.problem(generation) is None
+    path = generation / "arrays-text.docnums.npy"
+    data = path.read_bytes()
+    path.unlink()  # a new file, not the linked one
+    path.write_bytes(data[:cut] if cut else b"garbled" + data[7:])
+    with pytest.raises(IndexDamaged, match=r"arrays-text\.docnums\.npy is not a whole array"):
+        Store.open(index)
