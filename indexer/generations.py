@@ -5,7 +5,7 @@
       CURRENT          "gen-00000007": the complete generation readers open
       LOCK             held (flock) by the one process writing; holds "PID index" or
                        "PID query" (a query's automatic update)
-      gen-00000007/    whoosh's files, documents.json and stems.tsv
+      gen-00000007/    whoosh's files, documents.json, stems.tsv and arrays-*.npy
       gen-00000006/    the previous generation, kept for readers that opened it
 
 A writer takes the lock, makes the next generation as hard links to the current one's files
@@ -48,11 +48,14 @@ INDEX_NAME = "passages"  # whoosh's name for the index: its files start with it
 _MARKER_DATA = {"tool": "passage-search", "layout": "generations", "version": 1}
 _GENERATION = re.compile(r"gen-(\d{8})")
 # whoosh's own lock file must not be shared between generations
-_NOT_LINKED = re.compile(r".*_WRITELOCK$|.*\.tmp$")
+# nor our arrays (indexer.arrays): they are written whole, new, at each commit, so that a file
+# a reader has mapped is never written to
+_NOT_LINKED = re.compile(r".*_WRITELOCK$|.*\.tmp$|arrays-[\w.]+\.npy")
 # every file a generation can hold: ours (and their temporaries) and whoosh's
 _IN_GENERATION = re.compile(
     r"(documents\.json|stems\.tsv)|\.(documents\.json|stems\.tsv)(\.\w+)?\.tmp"
-    rf"|_{INDEX_NAME}_\d+\.toc(\.[0-9.]+)?|{INDEX_NAME}_[0-9A-Za-z]+(\.\w+)?"
+    r"|arrays-[\w.]+\.npy|\.arrays-[\w.]+\.npy\.tmp"
+    rf"|_{INDEX_NAME}_\d+\.toc(\.[0-9.]+)?|{INDEX_NAME}_[0-9A-Za-z]+(\.\w+)*"
 )
 _WHOOSH_TEMPORARY = f"{INDEX_NAME}.tmp"  # a folder whoosh keeps while it writes
 # what a run of this tool can leave in a folder before its first generation

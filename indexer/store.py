@@ -11,7 +11,13 @@ What it does not do to the letter, this module does:
   (`sequence`, indexer.analysis.sequence_of); a phrase matches where its fingerprints stand
   in a row. Exact for stopwords (which are not indexed) and 6x cheaper to read than whoosh's
   positions, which are not kept;
-- document metadata lives beside the whoosh files in `documents.json`, written atomically.
+- document metadata lives beside the whoosh files in `documents.json`, written atomically;
+- the arrays the fast path reads (search.vector: postings, lengths, fingerprints) are
+  copied out of whoosh through its public reader API at each commit (indexer.arrays).
+
+whoosh is used through its public API and extension points only (a WeightingModel, query
+and matcher classes, writer options): nothing here patches it or reads a private field. The
+whoosh version that wrote an index is in its manifest; another version rebuilds it.
 
 The schema is declared once, here.
 """
@@ -20,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import itertools
 import json
 import os
 import re
@@ -28,85 +33,29 @@ import weakref
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import whoosh
 from whoosh import analysis, columns, fields, index, matching, query, scoring, searching
-from whoosh.codec import whoosh3
-from whoosh.filedb import compound, filestore, structfile
 from whoosh.filedb.filestore import FileStorage
 
-from indexer import generations
+from indexer import arrays, generations
 from indexer.analysis import analyse, read_stem_table, sequence_of, write_stem_table
 from indexer.identity import Given, registry_of
 from indexer.records import Document
 from search.bm25 import bm25_idf, bm25_term_weight
 
-
-def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
-    """whoosh 2.7's W3PerDocReader._cached_reader, remembering columns that do not exist.
-
-    The original asks the file system again for every posting of a field without lengths
-    (ID and numeric fields): tens of thousands of stat() calls per commit.
-    """
-    if fieldname not in self._readers:
-        exists = self.has_column(fieldname)
-        self._readers[fieldname] = self.column_reader(fieldname, column) if exists else None
-    return self._readers[fieldname]
-
-
-whoosh3.W3PerDocReader._cached_reader = _cached_reader
-
-
-class _LazyBufferFile(structfile.BufferFile):
-    """whoosh 2.7's BufferFile, which copies its whole buffer into a BytesIO when opened.
-
-    Every file inside a segment is opened as one (a view of the mmapped segment), so opening
-    the stored passages copied all of them (490 MB for the 10x corpus) although whoosh reads
-    them with `get()`, straight from the view. Here the copy is made only when something
-    reads the file as a stream (seek/read), which postings do."""
-
-    def __init__(self, buf: Any, name: str | None = None, onclose: Any = None) -> None:
-        self._buf = buf
-        self._name = name
-        self._stream: Any = None
-        self.onclose = onclose
-        self.is_real = False
-        self.is_closed = False
-
-    @property  # type: ignore[override]
-    def file(self) -> Any:
-        if self._stream is None:
-            self._stream = BytesIO(self._buf)
-        return self._stream
-
-    @file.setter
-    def file(self, value: Any) -> None:
-        self._stream = value
-
-    def close(self) -> None:
-        if self.is_closed:
-            raise ValueError("This file is already closed")
-        if self.onclose:
-            self.onclose(self)
-        if self._stream is not None:
-            self._stream.close()
-        self.is_closed = True
-
-
-structfile.BufferFile = _LazyBufferFile  # type: ignore[misc]
-compound.BufferFile = _LazyBufferFile  # type: ignore[attr-defined]
-filestore.BufferFile = _LazyBufferFile  # type: ignore[attr-defined]
-
 # the names of our files are indexer.generations's: it knows what a folder of ours holds
 MANIFEST, STEMS, INDEX_NAME = generations.MANIFEST, generations.STEMS, generations.INDEX_NAME
-FORMAT_VERSION = 5  # 4: phrases from the sequence column, no positions; 5: document kinds
+# 4: phrases from the sequence column, no positions; 5: document kinds, and indexer.arrays
+FORMAT_VERSION = 5
+# the whoosh that wrote an index is recorded in its manifest; another one rebuilds it
+WHOOSH_VERSION = whoosh.versionstring()
 # whoosh's writer sorts postings in memory up to this, then spills runs to disk and merges
 # them back. At 128 MB the reports spilled: 46% of the writer's time. At 512 MB they fit:
 # PDFs to index 45 -> 32 s, peak 206 -> 611 MB; the 10x corpus peaks at 787 MB.
 WRITER_POOL_MB = 512
-POSTINGS_CACHE_BYTES = 256 << 20  # decoded postings kept by an open store (Store.postings)
 
 
 class IndexMissing(FileNotFoundError):
@@ -510,8 +459,7 @@ class Store:
         self._lengths: Any = None
         self._live: Any = False  # not looked at yet
         self._sequences: Any = None
-        self._postings: dict[tuple[str, str], tuple[Any, Any]] = {}  # LRU: see postings()
-        self._postings_bytes = 0
+        self._arrays: arrays.Arrays = arrays.Arrays(Path())  # set by open
 
     # reading ---------------------------------------------------------------------------------
 
@@ -551,6 +499,14 @@ class Store:
                 raise generations.not_ours(folder)
             if data.get("format") != FORMAT_VERSION:
                 raise IndexOutdated(f"{folder} was built by another version of this tool")
+            if data.get("whoosh") != WHOOSH_VERSION:
+                raise IndexOutdated(
+                    f"{folder} was written by whoosh {data.get('whoosh')}, "
+                    f"this is whoosh {WHOOSH_VERSION}"
+                )
+            damage = arrays.problem(generation)
+            if damage:
+                raise IndexDamaged(damage)
             documents = {d["doc_id"]: _document(d) for d in data["documents"]}
             store = cls(
                 folder, documents, list(data.get("roots", [])), dict(data.get("problems", {}))
@@ -559,6 +515,7 @@ class Store:
             store._index = index.open_dir(str(generation), indexname=INDEX_NAME)
             store._searcher = store._index.searcher()  # reads the TOC and segments now
             store.generation = generation
+            store._arrays = arrays.Arrays(generation)
         except (IndexDamaged, generations.NotOurs):
             raise
         except (OSError, ValueError, KeyError, TypeError) as error:
@@ -643,113 +600,35 @@ class Store:
     def postings(self, term: str, field: str = TEXT_FIELD) -> tuple[Any, Any]:
         """Every passage holding `term`, as numpy arrays: docnums (ascending) and term counts.
 
-        Read block by block from whoosh's postings file, without its per-posting matcher: the
-        ids and counts of a block are decoded in one go (whoosh 2.7's W3 codec; tested in
-        tests/test_vector.py against whoosh's own matcher). Decoding still costs ~0.7 µs a
-        posting (whoosh pickles each block with its positions), so the arrays are kept for
-        the next query, up to POSTINGS_CACHE_BYTES: the long lists, the costly ones, are the
-        common words that come back query after query. The index does not change under an
-        open store, so nothing kept goes stale."""
-        key = (field, term)
-        kept = self._postings.pop(key, None)
-        if kept is None:
-            kept = self._read_postings(field, term)
-            self._postings_bytes += kept[0].nbytes + kept[1].nbytes
-            while self._postings_bytes > POSTINGS_CACHE_BYTES and self._postings:
-                old_docnums, old_counts = self._postings.pop(next(iter(self._postings)))
-                self._postings_bytes -= old_docnums.nbytes + old_counts.nbytes
-        self._postings[key] = kept  # most recently used last
-        return kept
-
-    def _read_postings(self, field: str, term: str) -> tuple[Any, Any]:
-        import numpy as np
-
-        docnums, counts = [], []
-        for _segment, offset, matcher in self._leaf_matchers(field, term):
-            if isinstance(matcher, whoosh3.W3LeafMatcher):
-                while not matcher._atend:
-                    matcher._read_data()
-                    deltas = np.asarray(matcher._data[0], dtype=np.int64)
-                    docnums.append((deltas if matcher._byteids else np.cumsum(deltas)) + offset)
-                    matcher._read_weights()
-                    counts.append(np.asarray(matcher._weights, dtype=np.float64))
-                    matcher._next_block()
-            else:  # a short list kept inline in the term info
-                ids, weights = [], []
-                while matcher.is_active():
-                    ids.append(matcher.id())
-                    weights.append(matcher.weight())
-                    matcher.next()
-                docnums.append(np.asarray(ids, dtype=np.int64) + offset)
-                counts.append(np.asarray(weights, dtype=np.float64))
-        if not docnums:
-            return np.zeros(0, np.int64), np.zeros(0, np.float64)
-        ids_all, counts_all = np.concatenate(docnums), np.concatenate(counts)
-        live = self.live_mask()
-        if live is not None:
-            keep = live[ids_all]
-            ids_all, counts_all = ids_all[keep], counts_all[keep]
-        ids_all.setflags(write=False)  # shared by every query that reads the term
-        counts_all.setflags(write=False)
-        return ids_all, counts_all
+        Slices of the arrays written at commit (indexer.arrays), mapped read-only: nothing is
+        decoded, and what one query reads, the next reads again for free. Deleted passages
+        are left out, as whoosh leaves them out. `field`: one of indexer.arrays.FIELDS."""
+        return self._arrays.postings(field, term)
 
     def sequences(self) -> tuple[Any, Any, Any]:
         """Every passage's word fingerprints as one numpy array (uint64), with where each
-        passage's run starts in it and how long it is (in words), by docnum: the column's
-        bytes as whoosh wrote them, read in place from the mmapped segment (copied only to
-        join several segments). Read-only."""
+        passage's run starts in it and how long it is (in words), by docnum. Read-only."""
         if self._sequences is None:
             import numpy as np
 
-            flats, starts, lengths, base = [], [], [], 0
-            for segment, _ in self.searcher.reader().leaf_readers():
-                data, offsets, sizes = _column_bytes(segment, "sequence")
-                flats.append(np.frombuffer(data, dtype="<u8"))
-                starts.append(np.asarray(offsets, dtype=np.int64) // 8 + base)
-                lengths.append(np.asarray(sizes, dtype=np.int64) // 8)
-                base += len(data) // 8
-            # one segment (the usual case after a build or an update): the mmapped view itself
-            flat = flats[0] if len(flats) == 1 else np.concatenate(flats or [np.zeros(0, "<u8")])
-            self._sequences = (
-                flat,
-                np.concatenate(starts) if starts else np.zeros(0, np.int64),
-                np.concatenate(lengths) if lengths else np.zeros(0, np.int64),
-            )
+            bounds = self._arrays.get("sequence.starts")
+            self._sequences = (self._arrays.get("sequence"), bounds[:-1], np.diff(bounds))
         return self._sequences
 
-    def _leaf_matchers(self, field: str, term: str) -> Iterator[tuple[Any, int, Any]]:
-        reader = self.searcher.reader()
-        for segment, offset in reader.leaf_readers():
-            if (field, term) in segment:
-                yield segment, offset, segment.postings(field, term)
-
     def lengths(self) -> Any:
-        """Every passage's exact analysed length, by docnum (a numpy array, read once)."""
+        """Every passage's exact analysed length, by docnum (float64, read-only)."""
         if self._lengths is None:
             import numpy as np
 
-            reader = self.searcher.reader()
-            parts = [
-                np.asarray(list(COLUMNS.get(segment, "length")), dtype=np.float64)
-                for segment, _ in reader.leaf_readers()
-            ]
-            self._lengths = np.concatenate(parts) if parts else np.zeros(0, np.float64)
+            self._lengths = self._arrays.get("lengths").astype(np.float64)
             self._lengths.setflags(write=False)
         return self._lengths
 
     def live_mask(self) -> Any:
         """False for deleted passages still in a segment (None: there are none)."""
         if self._live is False:
-            import numpy as np
-
-            reader = self.searcher.reader()
-            self._live = None
-            if reader.has_deletions():
-                live = np.ones(reader.doc_count_all(), dtype=bool)
-                for segment, offset in reader.leaf_readers():
-                    for docnum in segment.deleted_docs():
-                        live[docnum + offset] = False
-                self._live = live
+            live = self._arrays.get("live")
+            self._live = None if live.all() else live
         return self._live
 
     def passage_docnums(self, doc_ids: Iterable[str]) -> Any:
@@ -771,24 +650,6 @@ class Store:
             t.decode("utf-8") if isinstance(t, bytes) else t
             for t in self.searcher.reader().expand_prefix(TEXT_FIELD, prefix)
         ]
-
-
-def _column_bytes(
-    segment: Any, name: str
-) -> tuple[bytes | memoryview, Sequence[int], Sequence[int]]:
-    """A segment's variable-bytes column as whoosh 2.7 wrote it: all values back to back, with
-    each document's offset and length (tests/test_vector.py checks it against the reader)."""
-    reader = segment.column_reader(name, translate=False)
-    if not hasattr(reader, "_offsets"):  # a segment without the column: every value empty
-        values = [reader[d] for d in range(segment.doc_count_all())]
-        offsets = list(itertools.accumulate((len(v) for v in values[:-1]), initial=0))
-        return b"".join(values), offsets, [len(v) for v in values]
-    offsets, sizes = reader._offsets, reader._lengths
-    total = (offsets[-1] + sizes[-1]) if len(sizes) else 0
-    view = getattr(reader._dbfile, "_buf", None)  # the mmapped segment: no copy
-    if view is not None:
-        return memoryview(view)[reader._basepos : reader._basepos + total], offsets, sizes
-    return reader._dbfile.get(reader._basepos, total), offsets, sizes
 
 
 def _without_current(folder: Path, ours: bool) -> Exception:
@@ -946,7 +807,10 @@ class StoreWriter:
             self.documents, self.roots, self.problems = {}, [], {}
             storage = FileStorage(str(self._generation))
             self._index = storage.create_index(SCHEMA, indexname=INDEX_NAME)
-        self._writer = self._index.writer(limitmb=WRITER_POOL_MB)
+        # compound=False: whoosh's files stay apart, each read through its own file, so that
+        # opening the stored passages does not copy them into memory (a compound segment's
+        # parts are opened as in-memory copies)
+        self._writer = self._index.writer(limitmb=WRITER_POOL_MB, compound=False)
 
     @property
     def lock_fd(self) -> int | None:
@@ -1018,11 +882,14 @@ class StoreWriter:
         # Deleted passages linger in whoosh's segments and would still count in document
         # frequencies; merging them away keeps BM25's idf exact.
         self._writer.commit(optimize=self._deleted)
+        with self._index.reader() as reader:  # the arrays of the fast path, before the manifest
+            arrays.write(self._generation, reader)
         self.roots = sorted(set(self.roots) | set(roots))
         write_json_atomically(
             self._generation / MANIFEST,
             {
                 "format": FORMAT_VERSION,
+                "whoosh": WHOOSH_VERSION,
                 "roots": self.roots,
                 "follow_links": self.follow_links,
                 "retired_keys": self._retired_keys(),
@@ -1061,7 +928,7 @@ class StoreWriter:
 # whoosh's files and ours in the single-folder layout (until format 3)
 _LEGACY = re.compile(
     rf"{re.escape(MANIFEST)}|\.{re.escape(MANIFEST)}\.\w+\.tmp"
-    rf"|_{INDEX_NAME}_\d+\.toc(\.[0-9.]+)?|{INDEX_NAME}_[0-9A-Za-z]+(\.\w+)?"
+    rf"|_{INDEX_NAME}_\d+\.toc(\.[0-9.]+)?|{INDEX_NAME}_[0-9A-Za-z]+(\.\w+)*"
 )
 
 

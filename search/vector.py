@@ -2,7 +2,8 @@
 
 whoosh's matcher scores one posting at a time in Python (about 4 µs each): "children" alone
 holds 34,000 of the report corpus's 47,000 passages. Here each term's postings are read as two
-arrays (passage numbers and counts, `Store.postings`), scored by the same BM25 functions in
+arrays (passage numbers and counts, `Store.postings`: slices of the arrays the writer left in
+the generation, indexer.arrays, mapped read-only), scored by the same BM25 functions in
 one step (`search.bm25.bm25_term_weights`), and the clauses are combined as whoosh's boolean
 queries combine them (Lucene's model, `indexer.store.build_query`):
 

@@ -236,7 +236,10 @@ def test_an_index_of_the_single_folder_layout_is_rebuilt_and_what_is_beside_it_k
     build_index([corpus], folder)
     generation = current(folder)
     for path in generation.iterdir():
-        path.rename(folder / path.name)
+        if path.name.startswith("arrays-"):  # format 5's own files: format 3 had none
+            path.unlink()
+        else:
+            path.rename(folder / path.name)
     for leftover in ("CURRENT", "LOCK", MARKER, "stems.tsv"):
         (folder / leftover).unlink()
     shutil.rmtree(generation)

@@ -133,7 +133,7 @@ def test_damage_is_detected_with_the_way_to_rebuild(tmp_path: Path, damage: str)
     index = tmp_path / "index"
     assert search("index", str(corpus), "--index", str(index)).returncode == 0
     generation = current(index)
-    segment = next(generation.glob("*.seg"))
+    segment = next(generation.glob("*.trm"))  # whoosh's terms (segments are not compound)
     if damage == "truncate":
         segment.write_bytes(segment.read_bytes()[:100])
     elif damage == "delete":

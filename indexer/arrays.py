@@ -1,0 +1,215 @@
+"""The arrays the fast path reads, written by us at commit into the generation, mmapped on open.
+
+whoosh stays the index of record; what `search.vector` needs from it is copied out at each
+commit through whoosh's public reader API, into .npy files of ours beside whoosh's (as bm25s
+keeps its index: `np.load(mmap_mode="r")`, nothing decoded when a query reads them):
+
+    arrays-<field>.terms.npy     the field's vocabulary, sorted (bytes): a term's row
+    arrays-<field>.offsets.npy   row r's postings are [offsets[r], offsets[r + 1])
+    arrays-<field>.docnums.npy   passage numbers, ascending within a row (CSR)
+    arrays-<field>.counts.npy    the term's count in each of them
+    arrays-lengths.npy           each passage's exact analysed length
+    arrays-live.npy              False for a deleted passage still in a segment
+    arrays-sequence.npy          every passage's word fingerprints back to back (uint64)
+    arrays-sequence.starts.npy   where passage d's run starts; passage d + 1's is its end
+
+for FIELDS. The set is rewritten whole at each commit (each file new, then renamed into
+place: indexer.generations never links them into the next generation), so a reader's
+mapped files are never written to. This module does not import whoosh: it is handed an
+open reader (indexer.store).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import math
+import os
+from array import array
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from indexer import generations
+
+FIELDS = ("text", "doc_id")  # the fields whose postings the fast path reads
+PREFIX = "arrays-"
+SUFFIX = ".npy"
+
+
+def names() -> list[str]:
+    """Every file of a complete set (a generation without one of them is damaged)."""
+    per_field = [f"{field}.{part}" for field in FIELDS for part in _CSR]
+    return [f"{PREFIX}{name}{SUFFIX}" for name in [*per_field, *_SINGLE]]
+
+
+_CSR = ("terms", "offsets", "docnums", "counts")
+_SINGLE = ("lengths", "live", "sequence", "sequence.starts")
+
+
+# --- writing (at commit, from whoosh's public reader API) ----------------------------------
+
+
+def write(generation: Path, reader: Any) -> None:
+    """Write the set for an open whoosh reader of `generation` (public API only)."""
+    import numpy as np
+
+    size = reader.doc_count_all()
+    live = np.ones(size, dtype=bool)
+    for docnum in range(size) if reader.has_deletions() else ():
+        live[docnum] = not reader.is_deleted(docnum)
+    for field in FIELDS:
+        for part, values in zip(_CSR, _postings(reader, field, size), strict=True):
+            _save(generation, f"{field}.{part}", values)
+    lengths = np.zeros(size, dtype=np.uint32)
+    if size:
+        lengths[:] = list(reader.column_reader("length"))
+    _save(generation, "lengths", lengths)
+    _save(generation, "live", live)
+    flat, starts = _sequences(reader, size)
+    _save(generation, "sequence", flat)
+    _save(generation, "sequence.starts", starts)
+
+
+def _postings(reader: Any, field: str, size: int) -> tuple[Any, Any, Any, Any]:
+    """(terms, offsets, docnums, counts) of a field: whoosh's postings, term by term, as its
+    matcher gives them (deleted passages left out, as whoosh leaves them out)."""
+    import numpy as np
+
+    terms = list(reader.lexicon(field))
+    offsets = np.zeros(len(terms) + 1, dtype=np.int64)
+    docnums, counts = array("q"), array("d")  # 8 bytes a posting while gathered, not ~40
+    for row, term in enumerate(terms):
+        for docnum, count in _matches(reader.postings(field, term)):
+            docnums.append(docnum)
+            counts.append(count)
+        offsets[row + 1] = len(docnums)
+    width = max((len(t) for t in terms), default=1)
+    counts_array = np.frombuffer(counts, dtype=np.float64)
+    whole = counts_array.astype(np.uint32)
+    if not np.array_equal(whole, counts_array):  # a format with boosts: keep the floats
+        whole = counts_array
+    elif len(whole):
+        whole = whole.astype(np.min_scalar_type(int(whole.max())))
+    docnum_type = np.int32 if size < 2**31 else np.int64
+    return (
+        np.asarray(terms, dtype=f"S{width}"),
+        offsets,
+        np.frombuffer(docnums, dtype=np.int64).astype(docnum_type),
+        whole,
+    )
+
+
+def _matches(matcher: Any) -> Iterator[tuple[int, float]]:
+    while matcher.is_active():
+        yield matcher.id(), matcher.weight()
+        matcher.next()
+
+
+def _sequences(reader: Any, size: int) -> tuple[Any, Any]:
+    import numpy as np
+
+    flat = bytearray()
+    starts = np.zeros(size + 1, dtype=np.int64)
+    for docnum, value in enumerate(
+        reader.column_reader("sequence", translate=False) if size else ()
+    ):
+        flat += value
+        starts[docnum + 1] = len(flat) // 8
+    return np.frombuffer(flat, dtype="<u8"), starts
+
+
+def _save(generation: Path, name: str, array: Any) -> None:
+    """A new file under a temporary name, synced, then renamed into place: never in place."""
+    import numpy as np
+
+    path = generation / f"{PREFIX}{name}{SUFFIX}"
+    temporary = path.with_name(f".{path.name}.tmp")
+    fd = generations.create_new(temporary)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.save(handle, np.ascontiguousarray(array), allow_pickle=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def problem(generation: Path) -> str | None:
+    """What is wrong with `generation`'s set, if anything: a file missing, or one whose size is
+    not what its .npy header says (cut short, or not an array). Reads each header only, and
+    does not import numpy (a cold query may never need it)."""
+    for name in names():
+        path = generation / name
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(_HEAD)
+                size = os.fstat(handle.fileno()).st_size
+        except FileNotFoundError:
+            return f"{path} is missing"
+        except OSError as error:
+            return f"{path}: {error.strerror}"
+        if _expected_size(head) != size:
+            return f"{path} is not a whole array"
+    return None
+
+
+_HEAD = 4096
+_MAGIC = b"\x93NUMPY"
+
+
+def _expected_size(head: bytes) -> int | None:
+    """The file size an .npy header announces (numpy's format 1.0-3.0), None if unreadable."""
+    if not head.startswith(_MAGIC) or len(head) < 12:
+        return None
+    wide = head[6] >= 2
+    length = int.from_bytes(head[8:12] if wide else head[8:10], "little")
+    start = (12 if wide else 10) + length
+    try:
+        header = ast.literal_eval(head[12 if wide else 10 : start].decode("latin-1"))
+        itemsize = int(str(header["descr"]).lstrip("<>|=")[1:])
+        count = math.prod(int(n) for n in header["shape"])
+    except (ValueError, SyntaxError, KeyError, TypeError, MemoryError):
+        return None
+    return start + count * itemsize
+
+
+class Arrays:
+    """One generation's set, each file mapped when first read (read-only views)."""
+
+    def __init__(self, generation: Path) -> None:
+        self.generation = generation
+        self._loaded: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        if name not in self._loaded:
+            import numpy as np
+
+            path = self.generation / f"{PREFIX}{name}{SUFFIX}"
+            try:
+                array = np.load(path, mmap_mode="r", allow_pickle=False)
+            except ValueError:  # an empty array: nothing to map
+                array = np.load(path, allow_pickle=False)
+                array.setflags(write=False)
+            self._loaded[name] = np.asarray(array)  # a plain read-only view of the map
+        return self._loaded[name]
+
+    def postings(self, field: str, term: str) -> tuple[Any, Any]:
+        """(docnums, counts) of a term: slices of the mapped arrays, no copy."""
+        import numpy as np
+
+        terms = self.get(f"{field}.terms")
+        key = term.encode("utf-8")
+        row = int(np.searchsorted(terms, key))
+        if row == len(terms) or terms[row] != key:
+            first = last = 0
+        else:
+            offsets = self.get(f"{field}.offsets")
+            first, last = int(offsets[row]), int(offsets[row + 1])
+        return self.get(f"{field}.docnums")[first:last], self.get(f"{field}.counts")[first:last]

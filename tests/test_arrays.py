@@ -1,0 +1,223 @@
+"""The arrays the fast path reads (indexer.arrays) say what whoosh's public API says.
+
+After a build, an update that deletes and adds (whoosh merges its segments away), and runs
+that leave several segments; a reader keeps its generation's arrays while a writer publishes
+another; an index of format 4, or written by another whoosh, is rebuilt keeping its keys;
+and no module patches whoosh or reads its private fields.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer import arrays, generations
+from indexer.pipeline import build_index
+from indexer.store import MANIFEST, IndexDamaged, IndexOutdated, Store
+from search.engine import Engine
+from tests.conftest import write_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _paragraphs(word: str, count: int) -> str:
+    return "\n\n".join(f"Care {word} plan {n} for the child {n % 7}." for n in range(count)) + "\n"
+
+
+def _whoosh_postings(reader, field: str) -> dict[str, list[tuple[int, float]]]:  # type: ignore[no-untyped-def]
+    found = {}
+    for term in reader.lexicon(field):
+        matcher = reader.postings(field, term)
+        pairs = []
+        while matcher.is_active():
+            pairs.append((matcher.id(), matcher.weight()))
+            matcher.next()
+        found[term.decode("utf-8")] = pairs
+    return found
+
+
+def assert_arrays_agree_with_whoosh(store: Store) -> None:
+    reader = store.searcher.reader()
+    size = reader.doc_count_all()
+    for field in arrays.FIELDS:
+        expected = _whoosh_postings(reader, field)
+        assert expected
+        for term, pairs in expected.items():
+            docnums, counts = store.postings(term, field)
+            assert list(zip(docnums.tolist(), counts.tolist(), strict=True)) == pairs, term
+        assert len(store.postings("zzz-not-a-term", field)[0]) == 0
+    lengths = list(reader.column_reader("length"))
+    assert store.lengths().tolist() == [float(n) for n in lengths]
+    flat, starts, words = store.sequences()
+    column = reader.column_reader("sequence", translate=False)
+    for docnum in range(size):
+        mine = flat[starts[docnum] : starts[docnum] + words[docnum]].tobytes()
+        assert mine == column[docnum]
+    live = store.live_mask()
+    deleted = [d for d in range(size) if reader.is_deleted(d)]
+    assert (live is None) == (not deleted)
+    if live is not None:
+        assert np.flatnonzero(~live).tolist() == deleted
+
+
+def test_after_a_build(seed_index: Path) -> None:
+    store = Store.open(seed_index)
+    assert_arrays_agree_with_whoosh(store)
+    assert store.passage_count() == len(store.lengths())
+
+
+def test_after_updates_with_deletions_and_runs_in_several_segments(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "c", {"a.txt": _paragraphs("leavers", 300)})
+    index = tmp_path / "index"
+    build_index([corpus], index)
+    for step in range(4):  # each run adds a document: a segment of its own until merged
+        write_corpus(corpus, {f"n{step}.txt": _paragraphs(f"word{step}", 40 + step)})
+        build_index([corpus], index)
+        store = Store.open(index)
+        assert_arrays_agree_with_whoosh(store)
+        store.close()
+    segments = len(Store.open(index).searcher.reader().leaf_readers())
+    write_corpus(corpus, {"a.txt": _paragraphs("changed", 120)})  # deletes 300, adds 120
+    (corpus / "n1.txt").unlink()
+    build_index([corpus], index)
+    store = Store.open(index)
+    assert_arrays_agree_with_whoosh(store)
+    assert len(store.postings("leaver")[0]) == 0
+    assert len(store.postings("chang")[0]) == 120
+    assert segments > 1  # the arrays were checked over several segments
+    assert len(store.searcher.reader().leaf_readers()) == 1  # merged: deletions leave none
+    assert store.passage_count() == len(store.lengths())
+
+
+def _digests(generation: Path) -> dict[str, str]:
+    return {
+        name: hashlib.sha256((generation / name).read_bytes()).hexdigest()
+        for name in arrays.names()
+    }
+
+
+def test_a_reader_keeps_its_arrays_while_a_writer_publishes(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "c", {"a.txt": _paragraphs("leavers", 200)})
+    index = tmp_path / "index"
+    build_index([corpus], index)
+    engine = Engine.open(index, vector=True)
+    before = [(h.citation, h.score) for h in engine.search("care leavers child").results]
+    generation = engine.store.generation
+    assert generation is not None
+    digests = _digests(generation)
+    inodes = {name: (generation / name).stat().st_ino for name in arrays.names()}
+    write_corpus(corpus, {"a.txt": _paragraphs("other", 50), "b.txt": _paragraphs("x", 90)})
+    build_index([corpus], index)  # a new generation, published; the reader's is kept
+    assert generations.current(index) != generation
+    assert _digests(generation) == digests  # not written in place
+    assert {n: (generation / n).stat().st_ino for n in arrays.names()} == inodes
+    again = [(h.citation, h.score) for h in engine.search("care leavers child").results]
+    assert again == before
+    fresh = Engine.open(index, vector=True)
+    assert fresh.search("care leavers").total == 140
+    assert_arrays_agree_with_whoosh(fresh.store)
+
+
+def _manifest(index: Path) -> tuple[Path, dict]:  # type: ignore[type-arg]
+    generation = generations.current(index)
+    assert generation is not None
+    path = generation / MANIFEST
+    return path, json.loads(path.read_text("utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"format": 4}, "another version of this tool"),
+        ({"whoosh": "2.7.0"}, "written by whoosh 2.7.0, this is whoosh"),
+    ],
+)
+def test_an_index_of_another_format_or_whoosh_is_rebuilt_keeping_its_keys(
+    tmp_path: Path, change: dict, message: str
+) -> None:
+    corpus = write_corpus(tmp_path / "c", {"a.txt": _paragraphs("leavers", 20), "b.txt": "B.\n"})
+    index = tmp_path / "index"
+    build_index([corpus], index)
+    keys = sorted(Store.open(index).documents)
+    path, data = _manifest(index)
+    path.write_text(json.dumps({**data, **change}), "utf-8")
+    with pytest.raises(IndexOutdated, match=message):
+        Store.open(index)
+    build_index([corpus], index)
+    store = Store.open(index)
+    assert sorted(store.documents) == keys
+    assert_arrays_agree_with_whoosh(store)
+
+
+def test_a_generation_without_its_arrays_is_damaged(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "c", {"a.txt": _paragraphs("leavers", 5)})
+    index = tmp_path / "index"
+    build_index([corpus], index)
+    generation = generations.current(index)
+    assert generation is not None
+    (generation / arrays.names()[2]).unlink()
+    with pytest.raises(IndexDamaged, match=re.escape(arrays.names()[2]) + " is missing"):
+        Store.open(index)
+
+
+def test_an_empty_index_has_empty_arrays(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "c", {"a.txt": "Care.\n"})
+    index = tmp_path / "index"
+    build_index([corpus], index)
+    (corpus / "a.txt").unlink()
+    build_index([corpus], index)
+    store = Store.open(index)
+    assert len(store.lengths()) == 0
+    assert len(store.postings("care")[0]) == 0
+    assert len(store.sequences()[0]) == 0
+
+
+# whoosh attributes the store once patched or read (issue 12): none may come back
+PRIVATE = ["_cached_reader", "_LazyBufferFile", "_dbfile", "_offsets", "_byteids"]
+PRIVATE += ["_next_block", "_data", "BufferFile", "_basepos", "_read_data", "_read_weights"]
+
+
+@pytest.mark.parametrize("name", PRIVATE)
+def test_no_whoosh_patch_or_private_field_in_the_store(name: str) -> None:
+    source = (ROOT / "indexer" / "store.py").read_text("utf-8")
+    assert re.search(rf"\b{re.escape(name)}\b", source) is None
+
+
+def test_nothing_assigns_to_a_whoosh_module_or_to_sys_modules() -> None:
+    sources = [*ROOT.glob("indexer/*.py"), *ROOT.glob("search/*.py")]
+    whoosh_assignment = re.compile(
+        r"^\s*(whoosh|analysis|columns|fields|index|matching|query|scoring|searching)"
+        r"\.[\w.]+\s*=[^=]",
+        re.M,
+    )
+    for source in sources:
+        text = source.read_text("utf-8")
+        assert "sys.modules[" not in text, source
+        assert whoosh_assignment.search(text) is None, source
+    importing = [
+        s.name
+        for s in sources
+        if re.search(r"^\s*(from|import) whoosh", s.read_text("utf-8"), re.M)
+    ]
+    assert importing == ["store.py"]
+
+
+@pytest.mark.parametrize("cut", [0, 20, -1])
+def test_a_cut_or_garbled_array_file_is_damage_found_at_open(tmp_path: Path, cut: int) -> None:
+    corpus = write_corpus(tmp_path / "c", {"a.txt": _paragraphs("leavers", 30)})
+    index = tmp_path / "index"
+    build_index([corpus], index)
+    generation = generations.current(index)
+    assert generation is not None
+    assert arrays.problem(generation) is None
+    path = generation / "arrays-text.docnums.npy"
+    data = path.read_bytes()
+    path.unlink()  # a new file, not the linked one
+    path.write_bytes(data[:cut] if cut else b"garbled" + data[7:])
+    with pytest.raises(IndexDamaged, match=r"arrays-text\.docnums\.npy is not a whole array"):
+        Store.open(index)
