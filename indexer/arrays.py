@@ -22,7 +22,6 @@ open reader (indexer.store).
 from __future__ import annotations
 
 import ast
-import contextlib
 import math
 import os
 from array import array
@@ -124,18 +123,10 @@ def _save(generation: Path, name: str, array: Any) -> None:
     import numpy as np
 
     path = generation / f"{PREFIX}{name}{SUFFIX}"
-    temporary = path.with_name(f".{path.name}.tmp")
-    fd = generations.create_new(temporary)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.save(handle, np.ascontiguousarray(array), allow_pickle=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    contiguous = np.ascontiguousarray(array)
+    generations.replace_atomically(
+        path, lambda handle: np.save(handle, contiguous, allow_pickle=False)
+    )
 
 
 # --- reading -------------------------------------------------------------------------------

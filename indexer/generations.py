@@ -38,6 +38,7 @@ import stat
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 CURRENT = "CURRENT"
 LOCK = "LOCK"
@@ -197,13 +198,20 @@ def create_new(path: Path) -> int:
 
 
 def write_atomically(path: Path, text: str, *, temporary: Path | None = None) -> None:
-    """`path` gets `text` whole or not at all: written to a new file beside it, synced, then
-    renamed over it (a link at `path` is replaced, not followed)."""
+    """`path` gets `text` whole or not at all (see replace_atomically)."""
+    replace_atomically(path, lambda handle: handle.write(text.encode("utf-8")), temporary)
+
+
+def replace_atomically(
+    path: Path, write: Callable[[BinaryIO], object], temporary: Path | None = None
+) -> None:
+    """`path` gets what `write` writes whole or not at all: written to a new file beside it,
+    synced, then renamed over it (a link at `path` is replaced, not followed)."""
     temporary = temporary or path.with_name(f".{path.name}.tmp")
     fd = create_new(temporary)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
