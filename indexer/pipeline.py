@@ -261,11 +261,12 @@ def _broken_pipes_raise() -> Iterator[None]:
     then, not the SIGPIPE that the command line sets to end it quietly (`| head`)."""
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN) if main else None
-    try:
-        yield
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGPIPE, previous)
+    yield
+    # Left by an exception, the pool's feeder threads may still write to the workers just
+    # killed: SIGPIPE stays ignored (it ended the process before its one-line error), and a
+    # reader of our own output that goes away is a BrokenPipeError, quiet all the same.
+    if previous is not None:
+        signal.signal(signal.SIGPIPE, previous)
 
 
 def _alone(job: _Job, lock_fd: int | None) -> _Outcome:

@@ -80,10 +80,17 @@ def growing(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
             os.kill(pid, signal.SIGKILL)
 
 
+def _interruptible() -> None:
+    """Ctrl-C's default, as a terminal gives it: a test run in the background of a shell
+    inherits SIGINT ignored, and `search index` (rightly) keeps that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_index(corpus: Path, index: Path, **streams: object) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "search", "index", str(corpus), "--index", str(index)],
         cwd=ROOT,
+        preexec_fn=_interruptible,
         **streams,  # type: ignore[arg-type]
     )
 
