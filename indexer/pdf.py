@@ -38,7 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from indexer.clean import CONTINUES, FOOTNOTE, ends_sentence
-from indexer.sources import SourceError
+from indexer.errors import SourceError
 
 # Share of the page height at the top and bottom where running headers and footers live.
 MARGIN = 0.09

@@ -27,7 +27,7 @@ from indexer.clean import clean_lines
 from indexer.freshness import same_content
 from indexer.identity import distinct_key
 from indexer.metadata import Fact, extract_metadata, load_facts
-from indexer.records import Document
+from indexer.records import Document, PassageRow, Tokens
 from indexer.sources import (
     HTML_SUFFIXES,
     SourceError,
@@ -37,7 +37,7 @@ from indexer.sources import (
     sha256,
     shown_path,
 )
-from indexer.store import PassageRow, StoreWriter, Tokens
+from indexer.writer import StoreWriter
 
 Facts = dict[str, dict[str, Fact]]
 # Below this many files to read, a process pool costs more than it saves.

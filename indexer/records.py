@@ -71,3 +71,28 @@ class Passage:
     lines: tuple[int, int]  # first and last line in the source file (its extracted text)
     pages: tuple[int, int] | None = None  # first and last page, for a PDF
     kind: str | None = None  # the document's kind (Document.kind)
+
+
+Tokens = tuple[tuple[str, int, int, int], ...]  # (term, position, start, end)
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    """A passage as stored: what the indexer writes and the engine reads back."""
+
+    citation: str
+    doc_id: str
+    n: int
+    paragraph: str | None
+    section: str | None
+    text: str
+    line_start: int
+    line_end: int
+    length: int
+    page_start: int | None = None
+    page_end: int | None = None
+    # analysed tokens of the text and of the section heading, filled by the indexer's
+    # workers so that the writer does not analyse again; empty when read back
+    tokens: Tokens = ()
+    section_tokens: Tokens = ()
+    sequence: bytes = b""  # every word's fingerprint, for phrases (filled like `tokens`)

@@ -31,6 +31,8 @@ from pathlib import Path, PurePosixPath
 from stat import S_ISDIR, S_ISREG
 from typing import TYPE_CHECKING, NamedTuple
 
+from indexer.errors import SourceError
+
 if TYPE_CHECKING:
     from indexer.html import PageMetadata
 
@@ -42,19 +44,6 @@ SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 # of text; a file far beyond these is refused before it is read.
 MAX_TEXT_BYTES = 32 * 1024 * 1024
 MAX_PDF_BYTES = 256 * 1024 * 1024
-
-
-class SourceError(Exception):
-    """A file that cannot be read as a document (the message says why).
-
-    `failed` distinguishes a document we should have been able to read (a truncated PDF, a
-    text file in another encoding, no permission) from a file that is not a document at all
-    (empty, an HTML error page saved as .pdf, binary data named .txt), which is skipped.
-    """
-
-    def __init__(self, reason: str, *, failed: bool = False) -> None:
-        super().__init__(reason)
-        self.failed = failed
 
 
 class SourceFile(NamedTuple):

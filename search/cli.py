@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import click
 
-from search.bm25 import K1, B
+from indexer.bm25 import K1, B
 
 DEFAULT_INDEX = "index"
 DEFAULT_CORPUS = "seeds"
@@ -145,8 +145,8 @@ def _use_color(choice: str) -> bool:
 
 def _open_engine(index_dir: Path, *, build_if_missing: bool = False) -> Any:
     """Open the index; with `build_if_missing`, build it from seeds/ first and say so."""
+    from indexer.errors import IndexBeingBuilt, IndexOutdated
     from indexer.generations import NotOurs
-    from indexer.store import IndexBeingBuilt, IndexOutdated
     from search.engine import Engine, IndexDamaged, IndexMissing
 
     try:
@@ -267,10 +267,10 @@ def _run_index(
     wait: bool = False,
     follow_links: bool | None = None,
 ) -> Any:
+    from indexer.errors import DiskFull, IndexDamaged
     from indexer.generations import IndexBusy, NotOurs
     from indexer.metadata import FactsError
     from indexer.pipeline import CorpusNotFound, build_index
-    from indexer.store import DiskFull, IndexDamaged
 
     def warn(path: str, reason: str, failed: bool) -> None:
         what = "failed" if failed else "skipped"
@@ -380,10 +380,10 @@ def _fresh_engine(engine: Any, index_dir: Path) -> Any:
 def _auto_update(roots: list[str], index_dir: Path) -> str | None:
     """Update the index from the folders it was built from, and from nothing else, if the
     lock is free at once; None when done, else why not."""
+    from indexer.errors import IndexDamaged
     from indexer.generations import IndexBusy, query_update
     from indexer.metadata import FactsError
     from indexer.pipeline import build_index
-    from indexer.store import IndexDamaged
 
     try:
         with query_update():
@@ -435,8 +435,9 @@ def index_command(
 def _by_kind(index_dir: Path) -> str:
     """ "; by kind: 431 inspection, 371 focused-visit" (most first), read from the index just
     built; "" if it cannot be read (the run's own line has said what it did)."""
+    from indexer.errors import IndexDamaged
     from indexer.generations import NotOurs
-    from indexer.store import IndexDamaged, Store
+    from indexer.store import Store
 
     try:
         store = Store.open(index_dir)
@@ -457,7 +458,7 @@ def _recorded_roots(index_dir: Path) -> list[Path]:
     is gone or cannot be read: indexing it would drop its documents, and anything else would
     index what the index was not built from."""
     from indexer.freshness import why_unreadable
-    from indexer.store import indexed_roots
+    from indexer.manifest import indexed_roots
 
     recorded = [Path(r) for r in indexed_roots(index_dir)]
     if not recorded:

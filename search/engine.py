@@ -27,19 +27,14 @@ from indexer.analysis import (
     terms,
     use_stem_table,
 )
+from indexer.bm25 import K1, B, bm25_idf
+from indexer.clauses import BoolQuery, TermClause
 from indexer.dates import DateError, PartialDate, parse_iso
 from indexer.display import shown
-from indexer.records import Document, Passage
-from indexer.store import (
-    STEMS,
-    IndexDamaged,
-    IndexMissing,
-    PassageRow,
-    Store,
-    TermClause,
-    build_query,
-)
-from search.bm25 import K1, B, bm25_idf
+from indexer.errors import IndexDamaged, IndexMissing
+from indexer.manifest import STEMS
+from indexer.records import Document, Passage, PassageRow
+from indexer.store import Store
 from search.highlight import find_matches
 from search.query import Clause, parse_query
 from search.rerank import Refinements, heading_bonus, mixed_counts, proximity_bonus, rm3_weights
@@ -401,9 +396,8 @@ class Engine:
                 scorer = self._scorers[(k1, b)] = vector.VectorScorer(self.store, k1, b)
             scores, docnums = scorer.rank(should, must, must_not, restrict, filters)
             return len(docnums), vector.as_pairs(scores, docnums, limit)
-        ranked = self.store.search(
-            build_query(should, must, [], restrict), filters, k1=k1, b=b, exclude=must_not
-        )
+        q = BoolQuery(tuple(should), tuple(must), tuple(must_not), tuple(restrict))
+        ranked = self.store.search(q, filters, k1=k1, b=b)
         return len(ranked), ranked[:limit] if limit else ranked
 
     def _use_vector(self, clauses: list[TermClause], filtered: bool) -> bool:

@@ -26,8 +26,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.bm25 import K1, B
 from indexer.display import shown
-from search.bm25 import K1, B
 from search.engine import PLAIN, CitationNotFound, Engine, QueryError
 from search.metrics import Scores, evaluate
 from search.rerank import Refinements

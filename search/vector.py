@@ -4,8 +4,8 @@ whoosh's matcher scores one posting at a time in Python (about 4 µs each): "chi
 holds 34,000 of the report corpus's 47,000 passages. Here each term's postings are read as two
 arrays (passage numbers and counts, `Store.postings`: slices of the arrays the writer left in
 the generation, indexer.arrays, mapped read-only), scored by the same BM25 functions in
-one step (`search.bm25.bm25_term_weights`), and the clauses are combined as whoosh's boolean
-queries combine them (Lucene's model, `indexer.store.build_query`):
+one step (`indexer.bm25.bm25_term_weights`), and the clauses are combined as whoosh's boolean
+queries combine them (Lucene's model, `indexer.clauses.BoolQuery`):
 
     should: any of them, scores added     must: all of them     must_not: none of them
     restrict (metadata fields) and the document filter narrow; they never score
@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from indexer.store import TEXT_FIELD, Store, TermClause, build_query
-from search.bm25 import bm25_idf, bm25_term_weights
+from indexer.bm25 import bm25_idf, bm25_term_weights
+from indexer.clauses import TEXT_FIELD, TermClause
+from indexer.store import Store
 
 PLACES_PER_BATCH = 1 << 21  # phrase check: 2M places (16 MB an index array) at a time
 
@@ -164,7 +165,7 @@ class VectorScorer:
     def _docnums(self, clause: TermClause) -> np.ndarray:
         if clause.kind == "any" and clause.field == "doc_id":
             return self.store.passage_docnums(clause.terms)
-        return self.store.matching_docnums(build_query([], [clause], []))
+        return self.store.matching_docnums(clause)
 
     @staticmethod
     def _and(mask: np.ndarray | None, other: np.ndarray) -> np.ndarray:

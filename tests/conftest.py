@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
 
 from indexer.pipeline import build_index
+from indexer.store import Store
 from search.engine import Engine
 
 # In CI the property tests replay the same examples every run (a red CI blocks a landing);
@@ -62,3 +64,13 @@ def tiny_corpus(tmp_path: Path) -> Path:
 
 # The shared Ofsted corpus (beside the checkout, as in CI). Tests marked `corpus` use it.
 OFSTED = ROOT.parent / "shared" / "corpora" / "ofsted-ilacs"
+
+
+def whoosh_reader(store: Store) -> Any:
+    """whoosh's own reader of a store's generation, opened through whoosh's public API: the
+    independent truth that tests check our arrays against."""
+    from whoosh import index
+
+    from indexer.generations import INDEX_NAME
+
+    return index.open_dir(str(store.generation), indexname=INDEX_NAME).reader()

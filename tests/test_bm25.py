@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from indexer.analysis import terms
+from indexer.bm25 import bm25_idf, bm25_score, bm25_term_weight
 from indexer.pipeline import build_index
-from search.bm25 import bm25_idf, bm25_score, bm25_term_weight
 from search.engine import Engine
 
 

@@ -19,7 +19,7 @@ from indexer.sources import document_id
 from search.cli import cli
 from search.engine import Engine
 
-from .conftest import OFSTED
+from .conftest import OFSTED, whoosh_reader
 
 pytestmark = pytest.mark.corpus
 
@@ -95,7 +95,7 @@ def test_no_running_header_or_page_number_inside_passages(engine: Engine) -> Non
     header = re.compile(
         r"local authority children.s services \d{1,2}( to| -|–)[\w ]{3,30}\d{4} \d{1,2}\b"
     )
-    reader = engine.store.searcher.reader()
+    reader = whoosh_reader(engine.store)
     texts = [fields["text"] for _, fields in reader.iter_docs()]
     assert len(texts) > 40_000
     assert [t[:80] for t in texts if header.search(t)] == []

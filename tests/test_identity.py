@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 
 from indexer.freshness import check_freshness
 from indexer.identity import Given, distinct_key, registry_of
+from indexer.manifest import MANIFEST
 from indexer.pipeline import build_index
 from indexer.sources import document_id, slug
-from indexer.store import MANIFEST, Store
+from indexer.store import Store
 from search.cli import cli
 from search.engine import Engine
 

@@ -26,9 +26,12 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.analysis import write_stem_table
+from indexer.errors import IndexBeingBuilt, IndexDamaged
 from indexer.generations import MARKER, NotOurs, current, generation_folders
+from indexer.manifest import write_json_atomically
 from indexer.pipeline import POOL_THRESHOLD, build_index
-from indexer.store import IndexBeingBuilt, IndexDamaged, Store, StoreWriter, write_json_atomically
+from indexer.store import Store
+from indexer.writer import StoreWriter
 from search.cli import cli
 from search.engine import Engine
 

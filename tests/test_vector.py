@@ -14,7 +14,7 @@ import pytest
 from indexer.pipeline import build_index
 from search.engine import Engine
 from search.evaluate import load_judged_queries
-from tests.conftest import write_corpus
+from tests.conftest import whoosh_reader, write_corpus
 
 JUDGED = Path(__file__).parent / "judged" / "seeds.tsv"
 
@@ -86,7 +86,7 @@ def test_array_postings_equal_whoosh_postings(both: tuple[Engine, Engine]) -> No
     """Store.postings reads the arrays written at commit; every term of the seeds must agree
     with whoosh's own matcher, passage by passage and count by count."""
     store = both[0].store
-    reader = store.searcher.reader()
+    reader = whoosh_reader(store)
     words = [t.decode() for t in reader.lexicon("text")]
     assert len(words) > 900
     for word in words:
@@ -151,7 +151,7 @@ def test_postings_across_blocks_and_segments(tmp_path: Path) -> None:
     write_corpus(corpus, {"b.txt": "\n\n".join(f"Care leavers {n}." for n in range(200)) + "\n"})
     build_index([corpus], tmp_path / "index")
     store = Engine.open(tmp_path / "index").store
-    reader = store.searcher.reader()
+    reader = whoosh_reader(store)
     for word in ["care", "plan", "leaver", "child", "150"]:
         docnums, counts = store.postings(word)
         expected = _whoosh_postings(reader, word)
@@ -208,7 +208,7 @@ def test_phrases_match_word_for_word_both_ways(
 
 
 def test_a_phrase_matches_only_at_a_word_boundary_of_the_fingerprints() -> None:
-    from indexer.store import holds_phrase
+    from indexer.clauses import holds_phrase
 
     sequence = bytes(range(24))  # three words: 0-7, 8-15, 16-23
     assert holds_phrase(sequence, bytes(range(8, 24)))
@@ -235,7 +235,7 @@ def test_phrases_across_segments(tmp_path: Path) -> None:
     write_corpus(corpus, {"b.txt": "Plans for children in care.\n\nChildren of care.\n"})
     build_index([corpus], tmp_path / "index")
     store = Engine.open(tmp_path / "index").store
-    assert len(store.searcher.reader().leaf_readers()) == 2  # the second run's own segment
+    assert len(whoosh_reader(store).leaf_readers()) == 2  # the second run's own segment
     for vector in (False, True):
         hits = Engine.open(tmp_path / "index", vector=vector).search('"children in care"')
         assert sorted(h.text for h in hits.results) == [

@@ -1,0 +1,39 @@
+"""Our own query clauses: what the engine describes and the store runs, whoosh never seen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TEXT_FIELD = "text"  # the passages' words; other fields are metadata
+
+
+@dataclass(frozen=True)
+class TermClause:
+    """One query element, analysed: `terms` are index terms (stems) in order."""
+
+    field: str
+    terms: tuple[str, ...]
+    kind: str  # "term", "phrase", "prefix" or "any" (any of these exact values: documents)
+    sequence: bytes = b""  # for phrases: every word's fingerprint in order, stopwords too
+    weight: float = 1.0  # a term's score is multiplied by this (a word said twice counts twice)
+
+
+@dataclass(frozen=True)
+class BoolQuery:
+    """Lucene's boolean model: any of `should` (scored), all of `must` (scored), none of
+    `must_not`, within every `restrict` (metadata clauses: they narrow, they do not score)."""
+
+    should: tuple[TermClause, ...] = ()
+    must: tuple[TermClause, ...] = ()
+    must_not: tuple[TermClause, ...] = ()
+    restrict: tuple[TermClause, ...] = ()
+
+
+def holds_phrase(sequence: bytes, phrase: bytes) -> bool:
+    """Does a passage's fingerprint sequence hold the phrase's, starting at a word?"""
+    start = sequence.find(phrase)
+    while start != -1:
+        if start % 8 == 0:
+            return True
+        start = sequence.find(phrase, start + 1)
+    return False

@@ -1,0 +1,416 @@
+"""The seam to whoosh: the only module that imports it.
+
+whoosh keeps the index of record: the inverted index (postings with counts, no positions), the
+stored passages and the vocabulary, written by its writer. It is used through its public API
+and extension points only (a `WeightingModel`, query and matcher classes, writer options):
+nothing here patches it or reads a private field. What it does not do to the letter is ours:
+
+- document lengths: whoosh stores a field's length lossily in one byte; BM25 uses each
+  passage's EXACT analysed length, kept in a numeric column (`length`);
+- the weighting: whoosh's BM25F uses another idf; `ExactBM25` scores with the pure functions
+  of `indexer.bm25` (Lucene's variant);
+- phrases: `_InSequence` keeps the passages whose word fingerprints (our arrays,
+  `indexer.arrays`) stand in a row, stopwords included;
+- the arrays the fast path reads are copied out through the public reader API at commit.
+
+Everything else speaks in our own types (`indexer.clauses`, `indexer.records`). The schema is
+declared once, here.
+"""
+
+from __future__ import annotations
+
+import weakref
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import whoosh
+from whoosh import analysis, columns, fields, index, matching, query, scoring, searching
+from whoosh.filedb.filestore import FileStorage
+
+from indexer import arrays, generations
+from indexer.analysis import analyse
+from indexer.bm25 import bm25_idf, bm25_term_weight
+from indexer.clauses import TEXT_FIELD, BoolQuery, TermClause, holds_phrase
+from indexer.records import PassageRow, Tokens
+
+INDEX_NAME = generations.INDEX_NAME
+
+# the whoosh that wrote an index is recorded in its manifest; another one rebuilds it
+WHOOSH_VERSION = whoosh.versionstring()
+# whoosh's writer sorts postings in memory up to this, then spills runs to disk and merges
+# them back. At 128 MB the reports spilled: 46% of the writer's time. At 512 MB they fit:
+# PDFs to index 45 -> 32 s, peak 206 -> 611 MB; the 10x corpus peaks at 787 MB.
+WRITER_POOL_MB = 512
+
+
+class Analysed(str):
+    """A passage's text with its tokens already analysed (in a worker process), so that the
+    writer does not analyse it a second time. Stored as plain text (`_stored_text`)."""
+
+    tokens: Tokens
+
+    def __new__(cls, text: str, tokens: Tokens) -> Analysed:
+        value = super().__new__(cls, text)
+        value.tokens = tokens
+        return value
+
+
+class ChainTokenizer(analysis.Tokenizer):
+    """Whoosh adapter for `indexer.analysis`: the same chain indexes passages and parses queries.
+
+    Positions count stopwords, so that "children in care" can be matched exactly later.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ChainTokenizer)
+
+    def __hash__(self) -> int:
+        return hash(ChainTokenizer)
+
+    def __call__(  # whoosh's protocol
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[analysis.Token]:
+        token = analysis.Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        analysed = getattr(value, "tokens", None)
+        if analysed is None:
+            analysed = tuple((t.text, t.position, t.start, t.end) for t in analyse(value))
+        for text, position, start, end in analysed:
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = value[start:end]
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+def _schema() -> fields.Schema:
+    chain = ChainTokenizer()
+    return fields.Schema(
+        # Document metadata (title, dates, years...) lives in the manifest; filters on it
+        # become a set of document ids. A passage carries only what is its own.
+        citation=fields.ID(stored=True, unique=True),
+        doc_id=fields.ID(stored=True, sortable=True),  # a column: ranking by document is cheap
+        n=fields.STORED,
+        paragraph=fields.ID(stored=True),
+        section=fields.TEXT(analyzer=chain, stored=True, phrase=False),
+        text=fields.TEXT(analyzer=chain, stored=True, phrase=False),
+        # every word's fingerprint in order, stopwords too: phrases (see the module docstring)
+        sequence=fields.COLUMN(columns.VarBytesColumn()),
+        # exact analysed length of `text`, for BM25 (whoosh's own is lossy)
+        length=fields.NUMERIC(int, bits=32, signed=False, sortable=True),
+        line_start=fields.STORED,
+        line_end=fields.STORED,
+        page_start=fields.STORED,
+        page_end=fields.STORED,
+    )
+
+
+SCHEMA = _schema()
+
+
+class ColumnCache:
+    """Column readers, built once per open reader: whoosh reads a whole column's offsets
+    each time one is opened, which cost more than the search itself. Kept as long as the
+    reader lives (a store keeps its reader open until it is closed)."""
+
+    def __init__(self) -> None:
+        self._readers: weakref.WeakKeyDictionary[Any, dict[tuple[str, bool], Any]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self, reader: Any, name: str, *, translate: bool = True) -> Any:
+        """`translate=False`: the column's bytes as stored (no conversion per value)."""
+        columns = self._readers.setdefault(reader, {})
+        key = (name, translate)
+        if key not in columns:
+            columns[key] = reader.column_reader(name, translate=translate)
+        return columns[key]
+
+
+COLUMNS = ColumnCache()  # shared by the reader and the queries it builds (_InSequence)
+
+
+class ExactBM25(scoring.WeightingModel):
+    """Lucene's BM25 with exact passage lengths (formula in `search.bm25`)."""
+
+    use_final = False
+
+    def __init__(self, k1: float, b: float, avgdl: float, doc_count: int) -> None:
+        self.k1, self.b, self.avgdl, self.doc_count = k1, b, avgdl, doc_count
+
+    def scorer(self, searcher: Any, fieldname: str, text: bytes, qf: int = 1) -> scoring.BaseScorer:
+        if fieldname != TEXT_FIELD:  # metadata fields filter; they do not score
+            return _ConstantScorer(0.0)
+        n = searcher.get_parent().doc_frequency(fieldname, text)
+        idf = bm25_idf(self.doc_count, n)
+        lengths = COLUMNS.get(searcher.reader(), "length")
+        return _ExactBM25Scorer(idf * qf, lengths, self.k1, self.b, self.avgdl)
+
+
+class _ExactBM25Scorer(scoring.BaseScorer):
+    def __init__(self, idf: float, lengths: Any, k1: float, b: float, avgdl: float) -> None:
+        self.idf, self.lengths, self.k1, self.b, self.avgdl = idf, lengths, k1, b, avgdl
+
+    def score(self, matcher: Any) -> float:
+        tf = matcher.weight()
+        dl = self.lengths[matcher.id()]
+        return self.idf * bm25_term_weight(tf, dl, self.avgdl, self.k1, self.b)
+
+    def max_quality(self) -> float:
+        # tf * (k1 + 1) / (tf + k1 * norm) stays below k1 + 1 for any tf and length
+        return self.idf * (self.k1 + 1.0)
+
+    def block_quality(self, matcher: Any) -> float:
+        return self.max_quality()
+
+
+class _ConstantScorer(scoring.BaseScorer):
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def score(self, matcher: Any) -> float:
+        return self.value
+
+    def max_quality(self) -> float:
+        return self.value
+
+    def block_quality(self, matcher: Any) -> float:
+        return self.value
+
+
+class _Unscored(query.ConstantScoreQuery):
+    """Matches what `child` matches and adds 0 to the score.
+
+    whoosh 2.7's ConstantScoreQuery(q, 0.0) adds 1.0: its ListMatcher tests the constant for
+    truth (`if self._all_weights:`) and falls back to 1.0. Zeros given one by one are kept.
+    """
+
+    def __init__(self, child: query.Query) -> None:
+        super().__init__(child, 0.0)
+
+    def _rewrap(self, child: query.Query) -> query.Query:
+        return self.__class__(child)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        m = self.child.matcher(searcher, context)
+        if isinstance(m, matching.NullMatcherClass):
+            return m
+        ids = array("I", m.all_ids())
+        return matching.ListMatcher(ids, weights=array("f", bytes(4 * len(ids))), term=m.term())
+
+
+class _InSequence(_Unscored):
+    """The passages `child` matches whose `sequence` column holds `phrase` (fingerprints,
+    8 bytes a word) at a word boundary. Adds 0 to the score."""
+
+    def __init__(self, child: query.Query, phrase: bytes) -> None:
+        super().__init__(child)
+        self.phrase = phrase
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _InSequence) and (self.child, self.phrase) == (
+            other.child,
+            other.phrase,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.child, self.phrase))
+
+    def _rewrap(self, child: query.Query) -> query.Query:
+        return self.__class__(child, self.phrase)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        m = self.child.matcher(searcher, context)
+        if isinstance(m, matching.NullMatcherClass):
+            return m
+        column = COLUMNS.get(searcher.reader(), "sequence", translate=False)
+        ids = array("I", (d for d in m.all_ids() if holds_phrase(column[d], self.phrase)))
+        if not ids:
+            return matching.NullMatcher()
+        return matching.ListMatcher(ids, weights=array("f", bytes(4 * len(ids))), term=m.term())
+
+
+def _whoosh_clause(clause: TermClause, scoring_on: bool) -> query.Query:
+    if clause.kind == "any":  # any of these exact values (documents)
+        alternatives = [query.Term(clause.field, t) for t in clause.terms]
+        return _Unscored(query.Or(alternatives)) if alternatives else query.NullQuery
+    if clause.kind == "prefix":
+        q: query.Query = query.Prefix(clause.field, clause.terms[0])
+        return q if scoring_on and clause.field == TEXT_FIELD else _Unscored(q)
+    terms = [query.Term(clause.field, t, boost=clause.weight) for t in clause.terms]
+    if clause.kind == "phrase":
+        # the passages holding every word, then those where the words stand in a row
+        exact = _InSequence(query.And(terms) if len(terms) > 1 else terms[0], clause.sequence)
+        return query.And([exact, *terms])  # scores as the sum of its words
+    if len(terms) == 1:
+        return terms[0]
+    return query.And(terms)
+
+
+def whoosh_query(q: BoolQuery) -> query.Query:
+    """Our boolean query as whoosh's: OR of `should`, AND of `must` (Lucene's boolean model),
+    within `restrict` (metadata clauses: they narrow, they do not score). `must_not` is applied
+    as a mask by `WhooshReader.search`: whoosh 2.7's AndNot let through a passage holding the
+    excluded word ("care -children" returned Dorset 2021's judgement table, which says
+    "children")."""
+    positive: query.Query | None = None
+    if q.should:
+        positive = query.Or([_whoosh_clause(c, True) for c in q.should])
+    if q.must:
+        required = query.And([_whoosh_clause(c, True) for c in q.must])
+        positive = query.AndMaybe(required, positive) if positive is not None else required
+    if q.restrict:
+        limits = [_Unscored(_whoosh_clause(c, False)) for c in q.restrict]
+        positive = query.And([positive, *limits] if positive is not None else limits)
+    if positive is None:
+        raise ValueError("a query needs at least one positive clause")
+    return positive
+
+
+def _filter_query(doc_ids: frozenset[str] | None) -> query.Query | None:
+    """Only passages of these documents (None: no restriction)."""
+    if doc_ids is None:
+        return None
+    if not doc_ids:
+        return query.NullQuery
+    return query.Or([query.Term("doc_id", d) for d in sorted(doc_ids)])
+
+
+def _row(stored: dict[str, Any], length: int = 0) -> PassageRow:
+    return PassageRow(
+        citation=stored["citation"],
+        doc_id=stored["doc_id"],
+        n=stored["n"],
+        paragraph=stored.get("paragraph") or None,
+        section=stored.get("section") or None,
+        text=stored["text"],
+        line_start=stored["line_start"],
+        line_end=stored["line_end"],
+        length=length,
+        page_start=stored.get("page_start"),
+        page_end=stored.get("page_end"),
+    )
+
+
+class WhooshReader:
+    """One generation's whoosh index, open for reading: one reader kept until `close`."""
+
+    def __init__(self, generation: Path) -> None:
+        self._index = index.open_dir(str(generation), indexname=INDEX_NAME)
+        self._searcher = self._index.searcher()  # reads the TOC and segments now
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def search(
+        self, q: BoolQuery, doc_ids: frozenset[str] | None, weighting: scoring.WeightingModel
+    ) -> list[tuple[float, int]]:
+        """Every matching passage as (score, docnum), best first; ties in index order."""
+        searcher = searching.Searcher(
+            self._searcher.reader(), weighting=weighting, closereader=False
+        )
+        mask = None
+        if q.must_not:
+            unwanted = query.Or([_whoosh_clause(c, False) for c in q.must_not])
+            mask = set(self._searcher.docs_for_query(unwanted))
+        found = searcher.search(
+            whoosh_query(q), limit=None, filter=_filter_query(doc_ids), mask=mask
+        )
+        return sorted(found.top_n, key=lambda hit: (-hit[0], hit[1]))
+
+    def doc_id_of(self, docnum: int) -> str:
+        """The document a passage belongs to, from a column (no stored fields are loaded)."""
+        return COLUMNS.get(self._searcher.reader(), "doc_id")[docnum]
+
+    def row(self, docnum: int) -> PassageRow:
+        reader = self._searcher.reader()
+        return _row(reader.stored_fields(docnum), COLUMNS.get(reader, "length")[docnum])
+
+    def find(self, **terms: str) -> PassageRow | None:
+        """The one passage whose stored ID fields hold these values (citation, or doc_id and
+        paragraph)."""
+        stored = self._searcher.document(**terms)
+        return _row(stored) if stored else None
+
+    def passages_of(self, doc_id: str) -> list[PassageRow]:
+        return sorted((_row(s) for s in self._searcher.documents(doc_id=doc_id)), key=lambda r: r.n)
+
+    def doc_frequency(self, term: str) -> int:
+        return self._searcher.doc_frequency(TEXT_FIELD, term)
+
+    def matching(self, clause: TermClause) -> list[int]:
+        """Docnums (ascending) of the passages a clause matches, unscored: field clauses."""
+        return sorted(self._searcher.docs_for_query(_whoosh_clause(clause, False)))
+
+    def terms_with_prefix(self, prefix: str) -> list[str]:
+        return [
+            t.decode("utf-8") if isinstance(t, bytes) else t
+            for t in self._searcher.reader().expand_prefix(TEXT_FIELD, prefix)
+        ]
+
+
+class WhooshWriter:
+    """A whoosh writer on a new generation: an empty index (`create`) or the copy the
+    generation holds of the previous one."""
+
+    def __init__(self, generation: Path, *, create: bool) -> None:
+        if create:
+            self._index = FileStorage(str(generation)).create_index(SCHEMA, indexname=INDEX_NAME)
+        else:
+            self._index = index.open_dir(str(generation), indexname=INDEX_NAME)
+        self._generation = generation
+        # compound=False: whoosh's files stay apart, each read through its own file, so that
+        # opening the stored passages does not copy them into memory (a compound segment's
+        # parts are opened as in-memory copies)
+        self._writer = self._index.writer(limitmb=WRITER_POOL_MB, compound=False)
+
+    def delete_document(self, doc_id: str) -> None:
+        self._writer.delete_by_term("doc_id", doc_id)
+
+    def add_rows(self, rows: Iterable[PassageRow], sequence_of: Callable[[str], bytes]) -> None:
+        for row in rows:
+            self._writer.add_document(
+                citation=row.citation,
+                doc_id=row.doc_id,
+                n=row.n,
+                paragraph=row.paragraph or "",
+                section=Analysed(row.section, row.section_tokens)
+                if row.section_tokens
+                else row.section or "",
+                _stored_section=row.section or "",
+                text=Analysed(row.text, row.tokens) if row.tokens else row.text,
+                _stored_text=row.text,
+                sequence=row.sequence or sequence_of(row.text),
+                length=row.length,
+                line_start=row.line_start,
+                line_end=row.line_end,
+                page_start=row.page_start,
+                page_end=row.page_end,
+            )
+
+    def commit(self, *, merge: bool) -> None:
+        """Write the segments (merged, when passages were deleted: they would still count in
+        document frequencies), then the arrays of the fast path from the public reader."""
+        self._writer.commit(optimize=merge)
+        with self._index.reader() as reader:
+            arrays.write(self._generation, reader)
+
+    def cancel(self) -> None:
+        self._writer.cancel()
