@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+from indexer.records import Tokens
+
 # One character in, one character out: offsets into the folded text equal offsets into the original.
 _FOLD_TABLE = str.maketrans(
     {
@@ -230,6 +232,26 @@ def token_id(text: str) -> bytes:
 def sequence_of(tokens: Iterable[Token]) -> bytes:
     """The fingerprints of these tokens in order (stopwords must be among them)."""
     return b"".join(token_id(t.text) for t in tokens)
+
+
+@dataclass(frozen=True)
+class AnalysedPassage:
+    """A passage's text analysed once for everything the index keeps of it."""
+
+    tokens: Tokens  # the indexed words: (stem, position, start, end), positions counting stopwords
+    stems: dict[str, str]  # each indexed word as written (folded) -> its stem
+    sequence: bytes  # every word's fingerprint in order, stopwords too, for phrases
+
+
+def analyse_passage(text: str) -> AnalysedPassage:
+    """The one way a passage becomes tokens, stems and fingerprints (indexing and the writer)."""
+    every = analyse(text, keep_stopwords=True)
+    indexed = [t for t in every if not t.stop]
+    return AnalysedPassage(
+        tuple((t.text, t.position, t.start, t.end) for t in indexed),
+        {t.surface: t.text for t in indexed},
+        sequence_of(every),
+    )
 
 
 def terms(text: str) -> list[str]:

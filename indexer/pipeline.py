@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from indexer.analysis import analyse, sequence_of
+from indexer.analysis import analyse_passage
 from indexer.chunk import chunk_paragraphs
 from indexer.clean import clean_lines
 from indexer.freshness import same_content
@@ -111,10 +111,9 @@ def index_document(
     def tokens_of(text: str) -> tuple[Tokens, bytes]:
         """Analysed here, in the worker, so that the writer never analyses again: the indexed
         words, and the fingerprints of every word in order (stopwords too) for phrases."""
-        every = analyse(text, keep_stopwords=True)
-        tokens = [t for t in every if not t.stop]
-        stems.update((t.surface, t.text) for t in tokens)
-        return tuple((t.text, t.position, t.start, t.end) for t in tokens), sequence_of(every)
+        analysed = analyse_passage(text)
+        stems.update(analysed.stems)
+        return analysed.tokens, analysed.sequence
 
     analysed = [tokens_of(chunk.text) for chunk in chunked.chunks]
     rows = [
@@ -556,10 +555,9 @@ def index_records(
             paragraphs[0] = f"{record.title}\n{paragraphs[0]}".strip()
             rows = []
             for n, text in enumerate(paragraphs, start=1):
-                every = analyse(text, keep_stopwords=True)
-                analysed = [t for t in every if not t.stop]
-                writer.add_stems({t.surface: t.text for t in analysed})
-                tokens = tuple((t.text, t.position, t.start, t.end) for t in analysed)
+                analysed = analyse_passage(text)
+                writer.add_stems(analysed.stems)
+                tokens = analysed.tokens
                 rows.append(
                     PassageRow(
                         f"{record.doc_id}#{n}",
@@ -572,7 +570,7 @@ def index_records(
                         n,
                         len(tokens),
                         tokens=tokens,
-                        sequence=sequence_of(every),
+                        sequence=analysed.sequence,
                     )
                 )
             writer.add_document(_record_document(record, rows, source), rows)

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import weakref
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from whoosh import analysis, columns, fields, index, matching, query, scoring, s
 from whoosh.filedb.filestore import FileStorage
 
 from indexer import arrays, generations
-from indexer.analysis import analyse
+from indexer.analysis import analyse, analyse_passage
 from indexer.bm25 import bm25_idf, bm25_term_weight
 from indexer.clauses import TEXT_FIELD, BoolQuery, TermClause, holds_phrase
 from indexer.records import PassageRow, Tokens
@@ -384,8 +385,11 @@ class WhooshWriter:
     def delete_document(self, doc_id: str) -> None:
         self._writer.delete_by_term("doc_id", doc_id)
 
-    def add_rows(self, rows: Iterable[PassageRow], sequence_of: Callable[[str], bytes]) -> None:
+    def add_rows(self, rows: Iterable[PassageRow]) -> None:
         for row in rows:
+            if not (row.tokens and row.sequence):  # analysed by the caller, in a worker, or now
+                analysed = analyse_passage(row.text)
+                row = replace(row, tokens=analysed.tokens, sequence=analysed.sequence)
             self._writer.add_document(
                 citation=row.citation,
                 doc_id=row.doc_id,
@@ -397,7 +401,7 @@ class WhooshWriter:
                 _stored_section=row.section or "",
                 text=Analysed(row.text, row.tokens) if row.tokens else row.text,
                 _stored_text=row.text,
-                sequence=row.sequence or sequence_of(row.text),
+                sequence=row.sequence,
                 length=row.length,
                 line_start=row.line_start,
                 line_end=row.line_end,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer import generations
-from indexer.analysis import analyse, read_stem_table, sequence_of, write_stem_table
+from indexer.analysis import read_stem_table, write_stem_table
 from indexer.errors import IndexMissing, IndexOutdated, full_disk_reported
 from indexer.identity import Given, registry_of
 from indexer.manifest import (
@@ -100,7 +100,7 @@ class StoreWriter:
         self._changed = True
 
     def _add_rows(self, rows: Iterable[PassageRow]) -> None:
-        self._whoosh.add_rows(rows, lambda text: sequence_of(analyse(text, keep_stopwords=True)))
+        self._whoosh.add_rows(rows)
 
     def add_stems(self, stems: dict[str, str]) -> None:
         self.stems.update(stems)

@@ -346,12 +346,7 @@ def _fresh_engine(engine: Any, index_dir: Path) -> Any:
     """Never answer silently from a stale index: update it if that is quick and possible,
     else say why not. A query never fails because of its corpus or the index's writability:
     it answers from the index as built, with one line on stderr."""
-    from indexer.freshness import check_freshness
-
-    store = engine.store
-    stale = check_freshness(
-        store.documents, store.problems, store.roots, follow_links=store.follow_links
-    )
+    stale = engine.staleness()
     if not stale:
         return engine
     as_is = "these results are from the index as it is"
@@ -367,7 +362,7 @@ def _fresh_engine(engine: Any, index_dir: Path) -> Any:
             err=True,
         )
         return engine
-    failure = _auto_update(store.roots, index_dir)
+    failure = _auto_update(engine.roots, index_dir)
     if failure:
         echo(f"warning: the index is out of date ({stale.summary()}) and {failure}; {as_is}.",
              err=True)  # fmt: skip
@@ -437,16 +432,16 @@ def _by_kind(index_dir: Path) -> str:
     built; "" if it cannot be read (the run's own line has said what it did)."""
     from indexer.errors import IndexDamaged
     from indexer.generations import NotOurs
-    from indexer.store import Store
+    from search.engine import Engine
 
     try:
-        store = Store.open(index_dir)
+        engine = Engine.open(index_dir)
     except (OSError, IndexDamaged, NotOurs):
         return ""
     try:
-        counts = Counter(d.kind or "unknown kind" for d in store.documents.values())
+        counts = Counter(d.kind or "unknown kind" for d in engine.documents())
     finally:
-        store.close()
+        engine.close()
     if not counts:
         return ""
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
@@ -572,7 +567,7 @@ def query_command(
             }
         )
         return
-    _print_hits(result, engine.store.documents, _use_color(color))
+    _print_hits(result, engine.document, _use_color(color))
 
 
 def _hit_json(hit: Any) -> dict[str, Any]:
@@ -595,7 +590,7 @@ def _where(passage: Any) -> str:
     return ("  " + ", ".join(parts)) if parts else ""
 
 
-def _print_hits(result: Any, documents: dict[str, Any], color: bool) -> None:
+def _print_hits(result: Any, document_of: Callable[[str], Any], color: bool) -> None:
     from search.cite import human_date, relative_source
     from search.highlight import render
 
@@ -614,7 +609,7 @@ def _print_hits(result: Any, documents: dict[str, Any], color: bool) -> None:
         about += [p for p in (hit.kind, hit.publisher, human_date(hit.date)) if p]
         if hit.inspection_year:
             about.append(f"inspected {hit.inspection_year}")
-        document = documents.get(hit.citation.rsplit("#", 1)[0])
+        document = document_of(hit.citation.rsplit("#", 1)[0])
         if document is not None and document.overall_effectiveness:
             about.append(f"overall: {document.overall_effectiveness}")
         out("   " + style(" | ".join(about), dim=True))
@@ -656,7 +651,7 @@ def show_command(citation: str, around: int, as_json: bool, index_dir: Path) -> 
         data["context"] = [asdict(p) for p in before + after]
         _echo_json(data)
         return
-    document = engine.store.documents[passage.citation.rsplit("#", 1)[0]]
+    document = engine.document(passage.citation.rsplit("#", 1)[0])
     echo(f"{passage.citation}" + (f"  paragraph {passage.paragraph}" if passage.paragraph else ""))
     echo(f"Title:     {passage.title or '(unknown)'}")
     echo(f"Kind:      {passage.kind or '(unknown)'}")

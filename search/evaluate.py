@@ -215,7 +215,7 @@ def evaluate_collection(
         if not documents:
             raise JudgementsError(f"{folder / 'corpus.jsonl'}: no documents")
         engine = Engine.open(Path(tmp))
-        unknown = _unknown(collection.qrels, set(engine.store.documents))
+        unknown = _unknown(collection.qrels, {d.doc_id for d in engine.documents()})
         try:
             runs = {}
             for query_id in _progress(collection.queries, show):
@@ -252,7 +252,7 @@ def evaluate_judged_file(
         runs[query] = [h.citation for h in hits]
     done = time.perf_counter()
     scores = evaluate(runs, judged)
-    documents = len(engine.store.documents)
+    documents = len(engine.documents())
     timing = (0.0, done - started)
     return _report(path.name, documents, scores, k1, b, refine, timing, unknown)
 

@@ -1,0 +1,141 @@
+"""Ranking: BM25 over the whole index by one of two paths, and the refinements on top.
+
+The two paths give the same ranking, order and scores (tests/test_vector.py):
+
+- "arrays": numpy over whole postings lists memory-mapped from our own files (search.vector);
+- "matcher": whoosh's matchers with our exact-length weighting (indexer.whoosh_index), which
+  needs no numpy import (~60 ms), what a small query on a small index should not pay.
+
+Which one runs is the caller's explicit choice (`Ranking`). "auto", for a one-shot process
+such as `search query`, takes the matcher for a query that reads few postings and the arrays
+for one that reads many, and keeps the arrays once it has paid for them. A long-lived process
+(a server, a benchmark) asks for "arrays".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any, Literal
+
+from indexer.analysis import analyse, terms
+from indexer.bm25 import bm25_idf
+from indexer.clauses import TEXT_FIELD, BoolQuery, TermClause
+from indexer.store import Store
+from search.rerank import Refinements, heading_bonus, mixed_counts, proximity_bonus, rm3_weights
+
+Ranking = Literal["auto", "arrays", "matcher"]
+RANKINGS: tuple[Ranking, ...] = ("auto", "arrays", "matcher")
+
+# Passages a query must touch before numpy's arrays pay for numpy's import (~60 ms, once in
+# a process): whoosh's matcher takes ~4 µs a posting, the arrays ~0.7 µs, or nothing once
+# kept. Once the arrays are in use they are faster at every size.
+ARRAYS_MIN_POSTINGS = 20_000
+
+
+class Ranker:
+    """Ranks passages of one open store by BM25; remembers what it has read."""
+
+    def __init__(self, store: Store, ranking: Ranking = "auto") -> None:
+        if ranking not in RANKINGS:
+            raise ValueError(f"ranking must be one of {', '.join(RANKINGS)}, not {ranking!r}")
+        self.store = store
+        self.ranking = ranking
+        self._scorers: dict[tuple[float, float], Any] = {}
+        self._idf_cache: Callable[[str], float] | None = None
+        self.last_path: str | None = None  # "arrays" or "matcher": what ranked the last query
+
+    def rank(
+        self,
+        q: BoolQuery,
+        filters: frozenset[str] | None,
+        k1: float,
+        b: float,
+        *,
+        limit: int | None = None,
+    ) -> tuple[int, list[tuple[float, int]]]:
+        """(how many passages match, the first `limit` as (score, docnum), best first)."""
+        arrays = self._arrays_for(q, filtered=bool(q.restrict) or filters is not None)
+        self.last_path = "arrays" if arrays else "matcher"
+        if arrays:
+            from search import vector
+
+            scorer = self._scorers.get((k1, b))
+            if scorer is None:
+                scorer = self._scorers[(k1, b)] = vector.VectorScorer(self.store, k1, b)
+            scores, docnums = scorer.rank(q.should, q.must, q.must_not, q.restrict, filters)
+            return len(docnums), vector.as_pairs(scores, docnums, limit)
+        ranked = self.store.search(q, filters, k1=k1, b=b)
+        return len(ranked), ranked[:limit] if limit else ranked
+
+    def _arrays_for(self, q: BoolQuery, filtered: bool) -> bool:
+        if self.ranking != "auto":
+            return self.ranking == "arrays"
+        if self._scorers:
+            return True  # the arrays are paid for
+        # whoosh applies a filter by listing every passage it allows
+        total = self.store.passage_count() if filtered else 0
+        for clause in (*q.should, *q.must, *q.must_not):
+            if clause.field == TEXT_FIELD and clause.kind == "prefix":
+                return True  # a prefix may stand for thousands of words
+            if clause.field == TEXT_FIELD:
+                total += sum(self.store.doc_frequency(t) for t in clause.terms)
+        return total >= ARRAYS_MIN_POSTINGS
+
+    def idf(self) -> Callable[[str], float]:
+        """idf of a term, remembered for the life of this ranker (its index does not change)."""
+        if self._idf_cache is None:
+            count = self.store.passage_count()
+
+            @cache
+            def idf(term: str) -> float:
+                return bm25_idf(count, self.store.doc_frequency(term))
+
+            self._idf_cache = idf
+        return self._idf_cache
+
+    def rm3(
+        self, weights: dict[str, float], refine: Refinements, k1: float, b: float
+    ) -> dict[str, float]:
+        """The query expanded by RM3 feedback from its own best passages (search.rerank)."""
+        _, first = self.rank(bag_of_words(weights), None, k1, b, limit=refine.fb_docs)
+        feedback = [
+            (score, terms(self.store.row(docnum).text)) for score, docnum in first[: refine.fb_docs]
+        ]
+        query = [t for t, w in weights.items() for _ in range(max(1, round(w)))]
+        return mixed_counts(rm3_weights(query, feedback, refine))
+
+    def refine(
+        self,
+        ranked: list[tuple[float, int]],
+        query_terms: list[str],
+        refine: Refinements,
+        k1: float,
+        b: float,
+    ) -> list[tuple[float, int]]:
+        """Heading boost and proximity over the first `rerank_depth` passages (search.rerank)."""
+        idf = self.idf()
+        avgdl = self.store.average_length()
+        head, tail = ranked[: refine.rerank_depth], ranked[refine.rerank_depth :]
+        rescored = []
+        for score, docnum in head:
+            row = self.store.row(docnum)
+            if refine.heading_boost:
+                heading = row.section or self.store.documents[row.doc_id].title or ""
+                score += heading_bonus(query_terms, set(terms(heading)), idf, refine.heading_boost)
+            if refine.proximity:
+                positions = [(t.position, t.text) for t in analyse(row.text)]
+                norm = 1 - b + b * (row.length / avgdl if avgdl else 0.0)
+                score += proximity_bonus(query_terms, positions, idf, k1, norm)
+            rescored.append((score, docnum))
+        rescored.sort(key=lambda x: (-x[0], x[1]))
+        # a re-scored passage only gains, so none of the tail can overtake the head's last
+        return rescored + tail
+
+
+def bag_of_words(weights: dict[str, float], base: BoolQuery | None = None) -> BoolQuery:
+    """Weighted terms ORed (added to `base`'s optional clauses, if given)."""
+    extra = tuple(TermClause(TEXT_FIELD, (t,), "term", weight=w) for t, w in weights.items())
+    if base is None:
+        return BoolQuery(should=extra)
+    return BoolQuery(base.should + extra, base.must, base.must_not, base.restrict)
