@@ -495,6 +495,11 @@ def _recorded_roots(index_dir: Path) -> list[Path]:
     help="Kind of document: inspection, focused-visit, monitoring-visit, jtai, send, news, other.",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option(
+    "--per-document",
+    type=click.IntRange(min=1),
+    help="At most N passages of each document, grouped under it (documents by their best).",
+)
 @click.option("--k1", type=K1_RANGE, default=K1, show_default=True, help="BM25 k1.")
 @click.option("--b", type=B_RANGE, default=B, show_default=True, help="BM25 b.")
 @click.option(
@@ -518,6 +523,7 @@ def query_command(
     grade: str | None,
     kind: str | None,
     limit: int,
+    per_document: int | None,
     k1: float,
     b: float,
     color: str,
@@ -555,6 +561,7 @@ def query_command(
             k1=k1,
             b=b,
             refine=_refinements(heading_boost, proximity, rm3),
+            per_document=per_document,
         )
     except (QueryError, FilterError) as error:
         raise click.UsageError(str(error)) from None
@@ -563,6 +570,7 @@ def query_command(
             {
                 "query": result.query,
                 "total": result.total,
+                "did_you_mean": result.did_you_mean,
                 "results": [_hit_json(hit) for hit in result.results],
             }
         )
@@ -596,13 +604,15 @@ def _print_hits(result: Any, document_of: Callable[[str], Any], color: bool) -> 
 
     style = _styler(color)
     out = functools.partial(echo, color=color)  # click strips ANSI off a tty unless told
+    suggestion = f" Did you mean: {result.did_you_mean}" if result.did_you_mean else ""
     if not result.results:
-        out(f"No passages match {result.query!r}.")
+        out(f"No passages match {result.query!r}.{suggestion and suggestion + '?'}")
         return
     shown = len(result.results)
     more = f"; showing the best {shown}" if shown < result.total else ""
     verb = "matches" if result.total == 1 else "match"
-    out(f"{plural(result.total, 'passage')} {verb} {result.query!r}{more}.\n")
+    out(f"{plural(result.total, 'passage')} {verb} {result.query!r}{more}.")
+    out(f"{suggestion.strip()}?\n" if suggestion else "")
     for hit in result.results:
         out(f"{hit.rank}. {style(hit.citation, bold=True)}{_where(hit)}  (score {hit.score:.3f})")
         about = [hit.title or relative_source(hit)]  # never a machine's absolute path

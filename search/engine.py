@@ -22,20 +22,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from indexer.analysis import terms, use_stem_table
+from indexer.analysis import read_stem_table, terms, use_stem_table
 from indexer.bm25 import K1, B
 from indexer.display import shown
 from indexer.errors import IndexDamaged, IndexMissing
 from indexer.manifest import STEMS
 from indexer.records import Document, Passage, PassageRow
 from indexer.store import Store
-from search.compile import compile_query
+from search.compile import Compiled, compile_query
 from search.errors import CitationNotFound, FieldValueError, FilterError, QueryError
 from search.filters import DocumentFilter, authority_key, authority_matches, parse_year_range
+from search.grouping import group_by_document
 from search.highlight import find_matches
 from search.query import parse_query
 from search.ranking import Ranker, Ranking, bag_of_words
 from search.rerank import Refinements
+from search.suggest import closest_word, corrected
 
 if TYPE_CHECKING:
     from indexer.freshness import Staleness
@@ -73,6 +75,7 @@ class SearchResult:
     query: str
     total: int
     results: list[Hit]
+    did_you_mean: str | None = None  # the query with words the index lacks corrected
 
 
 class Engine:
@@ -82,6 +85,7 @@ class Engine:
         self.store = store
         self.ranker = Ranker(store, ranking)
         self.filter = DocumentFilter(store.documents)
+        self._vocabulary: list[tuple[str, str]] | None = None  # the corpus's words, when asked
 
     @classmethod
     def open(
@@ -227,9 +231,13 @@ class Engine:
         k1: float = K1,
         b: float = B,
         refine: Refinements = PLAIN,
+        highlight: bool = True,
+        per_document: int | None = None,
     ) -> SearchResult:
         """Rank passages for `text` by BM25. Filters narrow by the inspection year, publication
         date, source file, local authority, overall-effectiveness grade and kind of the document.
+        `highlight=False` leaves each hit's `matches` empty (an evaluation needs only the order).
+        `per_document`: at most that many passages of a document, grouped (search.grouping).
 
         Raises QueryError when nothing in the query can be searched for, FilterError for an
         unusable filter value.
@@ -242,16 +250,38 @@ class Engine:
             weights = self.ranker.rm3({t: 1.0 for t in query_terms}, refine, k1, b)
             new = {t: w for t, w in weights.items() if t not in query_terms}
             query = bag_of_words(new, query)
-        refining = refine.heading_boost or refine.proximity
-        total, ranked = self.ranker.rank(query, allowed, k1, b, limit=None if refining else limit)
-        if refining:
+        whole = refine.heading_boost or refine.proximity or per_document is not None
+        total, ranked = self.ranker.rank(query, allowed, k1, b, limit=None if whole else limit)
+        if refine.heading_boost or refine.proximity:
             ranked = self.ranker.refine(ranked, query_terms, refine, k1, b)
+        if per_document is not None:
+            ranked = group_by_document(ranked, self.store.doc_id_of, per_document, limit)
         chosen = ranked[:limit] if limit else ranked
+        positive = compiled.scored if highlight else ()
         hits = [
-            self._hit(rank, score, self.store.row(docnum), compiled.scored)
+            self._hit(rank, score, self.store.row(docnum), positive)
             for rank, (score, docnum) in enumerate(chosen, start=1)
         ]
-        return SearchResult(query=text, total=total, results=hits)
+        return SearchResult(text, total, hits, self._did_you_mean(text, compiled))
+
+    def _did_you_mean(self, text: str, compiled: Compiled) -> str | None:
+        """The query with each word that no passage holds replaced by the closest word that
+        some passage does (search.suggest); None when every word is in the index."""
+        unknown = {
+            token.surface
+            for analysed in compiled.scored
+            for token in analysed.sequence
+            if not token.stop and self.store.doc_frequency(token.text) == 0
+        }
+        if not unknown:
+            return None
+        if self._vocabulary is None:
+            generation = self.store.generation
+            stems = read_stem_table(generation / STEMS) if generation else {}
+            self._vocabulary = list(stems.items())
+        found = {w: closest_word(w, self._vocabulary, self.store.doc_frequency) for w in unknown}
+        replacements = {w: s for w, s in found.items() if s}
+        return corrected(text, replacements) if replacements else None
 
     def _hit(self, rank: int, score: float, row: PassageRow, positive: tuple) -> Hit:
         base = self._passage(row)
@@ -259,7 +289,7 @@ class Engine:
             **{f: getattr(base, f) for f in Passage.__dataclass_fields__},
             rank=rank,
             score=score,
-            matches=find_matches(row.text, list(positive)),  # the text clauses that can match
+            matches=find_matches(row.text, list(positive)) if positive else [],
         )
 
 

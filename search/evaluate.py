@@ -246,7 +246,8 @@ def evaluate_judged_file(
     runs = {}
     for query in _progress(judged, show):
         try:
-            hits = engine.search(query, limit=DEPTH, k1=k1, b=b, refine=refine).results
+            found = engine.search(query, limit=DEPTH, k1=k1, b=b, refine=refine, highlight=False)
+            hits = found.results
         except QueryError as error:
             raise JudgementsError(f"{path}: the judged query '{shown(query)}': {error}") from None
         runs[query] = [h.citation for h in hits]

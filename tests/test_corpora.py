@@ -180,3 +180,25 @@ def test_bournemouth_christchurch_and_poole_however_spelt(both, documents) -> No
         if authority_key(_folder_authority(d) or "") == "bournemouth christchurch and poole"
     }
     assert spelt[0] == truth
+
+
+# The Ofsted judged set (tests/judged/README.md): written before any ranking, graded by two
+# readers who did not write the queries. Plain BM25 (k1 1.2, b 0.75) scored these when the set
+# was assembled; the floors are those scores, rounded down: a change that ranks worse fails.
+JUDGED = ROOT / "tests" / "judged"
+OFSTED_FLOORS = {"ofsted-tune.tsv": 0.812, "ofsted-held.tsv": 0.843}
+
+
+@pytest.mark.parametrize("part", sorted(OFSTED_FLOORS))
+def test_the_ofsted_judged_set_does_not_rank_worse(both, part: str) -> None:
+    from search.engine import Engine
+    from search.evaluate import evaluate_judged_file
+
+    engine = Engine.open(both[0], ranking="arrays")
+    try:
+        scores = evaluate_judged_file(engine, JUDGED / part, progress=False)
+    finally:
+        engine.close()
+    assert scores.queries >= 36
+    assert scores.not_in_index == 0, scores.not_in_index_examples  # every key still exists
+    assert scores.ndcg_at_10 >= OFSTED_FLOORS[part], scores.ndcg_at_10
