@@ -28,6 +28,7 @@ from indexer.freshness import same_content
 from indexer.identity import distinct_key
 from indexer.metadata import Fact, extract_metadata, load_facts
 from indexer.records import Document, PassageRow, Tokens
+from indexer.roles import role_of
 from indexer.sources import (
     HTML_SUFFIXES,
     SourceError,
@@ -129,6 +130,7 @@ def index_document(
             length=len(tokens),
             page_start=page_of(chunk.line_start),
             page_end=page_of(chunk.line_end),
+            role=role_of(chunk.text, chunk.section),
             tokens=tokens,
             section_tokens=tokens_of(chunk.section)[0] if chunk.section else (),
             sequence=sequence,
@@ -362,7 +364,8 @@ def build_index(
     4. clean: drop page chrome and boilerplate lines;
     5. chunk into passages by paragraph, with paragraph labels and sections;
     6. metadata: title, publisher, dates, inspection year (text first, then facts.toml);
-    7. analyse each passage (tokens, folding, stopwords, stems) for exact BM25 lengths;
+    7. analyse each passage (tokens, folding, stopwords, stems) for exact BM25 lengths,
+       and recognise its role (indexer.roles: finding, recommendation, judgement...);
     8. write: whoosh postings and stored passages, then the documents manifest;
     9. remove documents whose files have gone from under the given paths.
     Steps 3-7 run in a pool of `workers` processes (default: every core). Documents indexed
@@ -569,6 +572,7 @@ def index_records(
                         n,
                         n,
                         len(tokens),
+                        role=role_of(text),
                         tokens=tokens,
                         sequence=analysed.sequence,
                     )

@@ -71,6 +71,7 @@ class Passage:
     lines: tuple[int, int]  # first and last line in the source file (its extracted text)
     pages: tuple[int, int] | None = None  # first and last page, for a PDF
     kind: str | None = None  # the document's kind (Document.kind)
+    role: str | None = None  # what the passage is: indexer.roles.ROLES
 
 
 Tokens = tuple[tuple[str, int, int, int], ...]  # (term, position, start, end)
@@ -91,6 +92,7 @@ class PassageRow:
     length: int
     page_start: int | None = None
     page_end: int | None = None
+    role: str = "finding"  # indexer.roles.ROLES
     # analysed tokens of the text and of the section heading, filled by the indexer's
     # workers so that the writer does not analyse again; empty when read back
     tokens: Tokens = ()

@@ -110,6 +110,7 @@ def _schema() -> fields.Schema:
         doc_id=fields.ID(stored=True, sortable=True),  # a column: ranking by document is cheap
         n=fields.STORED,
         paragraph=fields.ID(stored=True),
+        role=fields.ID(stored=True),  # indexer.roles: a restriction, never scored
         section=fields.TEXT(analyzer=chain, stored=True, phrase=False),
         text=fields.TEXT(analyzer=chain, stored=True, phrase=False),
         # every word's fingerprint in order, stopwords too: phrases (see the module docstring)
@@ -307,6 +308,7 @@ def _row(stored: dict[str, Any], length: int = 0) -> PassageRow:
         length=length,
         page_start=stored.get("page_start"),
         page_end=stored.get("page_end"),
+        role=stored.get("role") or "finding",
     )
 
 
@@ -407,6 +409,7 @@ class WhooshWriter:
                 line_end=row.line_end,
                 page_start=row.page_start,
                 page_end=row.page_end,
+                role=row.role,
             )
 
     def commit(self, *, merge: bool) -> None:

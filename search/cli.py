@@ -494,6 +494,11 @@ def _recorded_roots(index_dir: Path) -> list[Path]:
     "--kind",
     help="Kind of document: inspection, focused-visit, monitoring-visit, jtai, send, news, other.",
 )
+@click.option(
+    "--role",
+    help="Only passages of this role: finding, recommendation, judgement, label, table, "
+    "quotation, boilerplate.",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option(
     "--per-document",
@@ -522,6 +527,7 @@ def query_command(
     la: str | None,
     grade: str | None,
     kind: str | None,
+    role: str | None,
     limit: int,
     per_document: int | None,
     k1: float,
@@ -541,7 +547,7 @@ def query_command(
     +word  -word          must / must not contain
     inspect*              words starting with inspect
     section:leavers       a field: section, title, publisher, paragraph, source,
-                          year, la, grade, kind
+                          year, la, grade, kind, role
     """
     from search.engine import FilterError, QueryError
 
@@ -557,6 +563,7 @@ def query_command(
             la=la,
             grade=grade,
             kind=kind,
+            role=role,
             limit=limit,
             k1=k1,
             b=b,
@@ -582,7 +589,7 @@ def _hit_json(hit: Any) -> dict[str, Any]:
     data = asdict(hit)
     order = ["rank", "score", "citation", "source", "title", "publisher", "date",
              "inspection_year", "section", "paragraph", "text", "matches", "lines",
-             "pages", "kind"]  # fmt: skip
+             "pages", "kind", "role"]  # fmt: skip
     return {key: data[key] for key in order}
 
 
@@ -622,6 +629,8 @@ def _print_hits(result: Any, document_of: Callable[[str], Any], color: bool) -> 
         document = document_of(hit.citation.rsplit("#", 1)[0])
         if document is not None and document.overall_effectiveness:
             about.append(f"overall: {document.overall_effectiveness}")
+        if hit.role:
+            about.append(f"role: {hit.role}")
         out("   " + style(" | ".join(about), dim=True))
         if hit.section:
             out("   " + style(f"Section: {hit.section}", dim=True))

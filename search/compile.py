@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from indexer.analysis import Token, analyse, normalise_word, sequence_of, stem_word
 from indexer.clauses import TEXT_FIELD, BoolQuery, TermClause
 from indexer.display import shown
-from search.errors import FieldValueError, QueryError
-from search.filters import METADATA_FIELDS, DocumentFilter
+from search.errors import FieldValueError, FilterError, QueryError
+from search.filters import METADATA_FIELDS, DocumentFilter, role_filter
 from search.query import Clause, ParsedQuery
 
 # a report's own paragraph numbers (indexer.chunk: "27. When children ...")
@@ -45,6 +45,11 @@ class Compiled:
     @property
     def terms(self) -> list[str]:
         return [t for a in self.scored for t in a.terms]
+
+    def restricted(self, clause: TermClause) -> Compiled:
+        """The same query within `clause` as well (a restriction: it never scores)."""
+        q = self.query
+        return Compiled(BoolQuery(q.should, q.must, q.must_not, (*q.restrict, clause)), self.scored)
 
 
 def compile_query(text: str, parsed: ParsedQuery, documents: DocumentFilter) -> Compiled:
@@ -86,6 +91,11 @@ def compile_clause(
     if name in METADATA_FIELDS:
         docs = documents.for_field(name, clause.text)
         return TermClause("doc_id", tuple(sorted(docs)), "any"), None
+    if name == "role":
+        try:
+            return TermClause("role", (role_filter(clause.text),), "term"), None
+        except FilterError as error:
+            raise FieldValueError(str(error)) from None
     if name == "paragraph":
         label = clause.text.strip(".").strip()
         if not _PARAGRAPH_LABEL.fullmatch(label):

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from indexer.analysis import read_stem_table, terms, use_stem_table
 from indexer.bm25 import K1, B
+from indexer.clauses import TermClause
 from indexer.display import shown
 from indexer.errors import IndexDamaged, IndexMissing
 from indexer.manifest import STEMS
@@ -31,7 +32,13 @@ from indexer.records import Document, Passage, PassageRow
 from indexer.store import Store
 from search.compile import Compiled, compile_query
 from search.errors import CitationNotFound, FieldValueError, FilterError, QueryError
-from search.filters import DocumentFilter, authority_key, authority_matches, parse_year_range
+from search.filters import (
+    DocumentFilter,
+    authority_key,
+    authority_matches,
+    parse_year_range,
+    role_filter,
+)
 from search.grouping import group_by_document
 from search.highlight import find_matches
 from search.query import parse_query
@@ -146,6 +153,7 @@ class Engine:
             lines=(row.line_start, row.line_end),
             pages=(row.page_start, row.page_end) if row.page_start is not None else None,
             kind=doc.kind,
+            role=row.role,
         )
 
     def passage(self, citation: str) -> Passage:
@@ -227,6 +235,7 @@ class Engine:
         la: str | None = None,
         grade: str | None = None,
         kind: str | None = None,
+        role: str | None = None,
         limit: int | None = 10,
         k1: float = K1,
         b: float = B,
@@ -235,7 +244,8 @@ class Engine:
         per_document: int | None = None,
     ) -> SearchResult:
         """Rank passages for `text` by BM25. Filters narrow by the inspection year, publication
-        date, source file, local authority, overall-effectiveness grade and kind of the document.
+        date, source file, local authority, overall-effectiveness grade and kind of the document;
+        `role` to passages of one role (indexer.roles).
         `highlight=False` leaves each hit's `matches` empty (an evaluation needs only the order).
         `per_document`: at most that many passages of a document, grouped (search.grouping).
 
@@ -244,7 +254,10 @@ class Engine:
         """
         parsed = parse_query(text)  # a malformed query first, then a bad filter, then the rest
         allowed = self.filter.allowed(year, date_from, date_to, source, la, grade, kind)
+        of_role = TermClause("role", (role_filter(role),), "term") if role is not None else None
         compiled = compile_query(text, parsed, self.filter)
+        if of_role is not None:
+            compiled = compiled.restricted(of_role)
         query, query_terms = compiled.query, compiled.terms
         if refine.rm3 and query_terms:
             weights = self.ranker.rm3({t: 1.0 for t in query_terms}, refine, k1, b)

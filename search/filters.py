@@ -144,6 +144,17 @@ class DocumentFilter:
             raise FieldValueError(str(error)) from None
 
 
+def role_filter(role: str) -> str:
+    """The role a filter names, one of indexer.roles.ROLES (any case, plural too)."""
+    from indexer.roles import ROLES
+
+    wanted = role.strip().casefold()
+    for name in ROLES:
+        if wanted in (name, name + "s"):
+            return name
+    raise FilterError(f"'{shown(role)}' is not a role: use {', '.join(ROLES)}")
+
+
 METADATA_FIELDS = frozenset(
     {"year", "grade", "kind", "source", "local_authority", "title", "publisher"}
 )

@@ -31,6 +31,7 @@ FIELDS = {
     "la": "local_authority",
     "grade": "grade",
     "kind": "kind",
+    "role": "role",
     "text": "text",
 }
 
