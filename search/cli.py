@@ -57,6 +57,19 @@ def echo(message: str = "", *, err: bool = False, color: bool | None = None) -> 
         raise OutputError(f"cannot write the output: {error.strerror or error}") from None
 
 
+def echo_export(text: str) -> None:
+    """An export (CSV, Markdown) as UTF-8 bytes whatever the terminal's encoding: it is a file
+    for another program, not text for this terminal."""
+    if sys.stdout is None:
+        raise OutputError("cannot write the output: standard output is closed")
+    try:
+        click.echo(text.encode("utf-8"), nl=False)
+    except BrokenPipeError:
+        raise  # a reader that went away: quiet (see main)
+    except OSError as error:
+        raise OutputError(f"cannot write the output: {error.strerror or error}") from None
+
+
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """ "1 passage", "2 passages" """
     return f"{count} {singular if count == 1 else plural_form or singular + 's'}"
@@ -516,6 +529,14 @@ def _recorded_roots(index_dir: Path) -> list[Path]:
     help="Highlight matches; auto: only on a terminal.",
 )
 @ranking_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "csv", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for reading, json (as --json), csv for a spreadsheet, markdown quotes.",
+)
 @json_option
 @index_option
 def query_command(
@@ -536,6 +557,7 @@ def query_command(
     heading_boost: float,
     proximity: bool,
     rm3: bool,
+    output_format: str,
     as_json: bool,
     index_dir: Path,
 ) -> None:
@@ -572,7 +594,15 @@ def query_command(
         )
     except (QueryError, FilterError) as error:
         raise click.UsageError(str(error)) from None
-    if as_json:
+    if output_format in ("csv", "markdown"):
+        from search import export
+
+        if output_format == "csv":
+            echo_export(export.hits_csv(result.results, engine.document))
+        else:
+            echo_export(export.hits_markdown(result.query, result.total, result.results) + "\n")
+        return
+    if as_json or output_format == "json":
         _echo_json(
             {
                 "query": result.query,
@@ -704,13 +734,26 @@ def show_command(citation: str, around: int, as_json: bool, index_dir: Path) -> 
 
 
 @cli.command("documents")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="csv: one row a document, one column per judgement area, for a spreadsheet.",
+)
 @json_option
 @index_option
-def documents_command(as_json: bool, index_dir: Path) -> None:
+def documents_command(output_format: str, as_json: bool, index_dir: Path) -> None:
     """List every indexed document with its metadata and passage count."""
     engine = _open_engine(index_dir)
     documents = engine.documents()
-    if as_json:
+    if output_format == "csv":
+        from search.export import documents_csv
+
+        echo_export(documents_csv(documents))
+        return
+    if as_json or output_format == "json":
         _echo_json([asdict(d) for d in documents])
         return
     for doc in documents:

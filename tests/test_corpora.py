@@ -202,3 +202,24 @@ def test_the_ofsted_judged_set_does_not_rank_worse(both, part: str) -> None:
     assert scores.queries >= 36
     assert scores.not_in_index == 0, scores.not_in_index_examples  # every key still exists
     assert scores.ndcg_at_10 >= OFSTED_FLOORS[part], scores.ndcg_at_10
+
+
+def test_documents_csv_is_the_judgement_table_analysts_rebuild(both) -> None:
+    """One row a document, one column per judgement area of every framework, each cell the
+    grade the document's own metadata holds (`search documents --json`)."""
+    import csv
+    import io
+
+    index, _ = both
+    documents = {d["doc_id"]: d for d in _run(index, "documents")}
+    result = CliRunner().invoke(cli, ["documents", "--format", "csv", "--index", str(index)])
+    assert result.exit_code == 0, result.output
+    text = result.stdout_bytes.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = {r["doc_id"]: r for r in csv.DictReader(io.StringIO(text[1:], newline=""))}
+    assert rows.keys() == documents.keys()
+    areas = {area for d in documents.values() for area, _ in d["judgements"]}
+    assert len(areas) >= 8  # the areas of the SIF, the short and the standard frameworks
+    for doc_id, document in documents.items():
+        grades = dict(document["judgements"])
+        assert {a: rows[doc_id][a] for a in areas} == {a: grades.get(a, "") for a in areas}
