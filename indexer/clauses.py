@@ -13,7 +13,9 @@ class TermClause:
 
     field: str
     terms: tuple[str, ...]
-    kind: str  # "term", "phrase", "prefix" or "any" (any of these exact values: documents)
+    # "term", "phrase", "prefix", "any" (any of these exact values: documents) or "synonym":
+    # terms[0] or the phrase of terms[1:] (its fingerprints in `sequence`) count as one term
+    kind: str
     sequence: bytes = b""  # for phrases: every word's fingerprint in order, stopwords too
     weight: float = 1.0  # a term's score is multiplied by this (a word said twice counts twice)
 
@@ -27,6 +29,16 @@ class BoolQuery:
     must: tuple[TermClause, ...] = ()
     must_not: tuple[TermClause, ...] = ()
     restrict: tuple[TermClause, ...] = ()
+
+
+def count_phrase(sequence: bytes, phrase: bytes) -> int:
+    """How many times a passage's fingerprint sequence holds the phrase's, at word starts."""
+    count, start = 0, sequence.find(phrase)
+    while start != -1:
+        if start % 8 == 0:
+            count += 1
+        start = sequence.find(phrase, start + 1)
+    return count
 
 
 def holds_phrase(sequence: bytes, phrase: bytes) -> bool:

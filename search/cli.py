@@ -520,6 +520,7 @@ def _recorded_roots(index_dir: Path) -> list[Path]:
 )
 @click.option("--k1", type=K1_RANGE, default=K1, show_default=True, help="BM25 k1.")
 @click.option("--b", type=B_RANGE, default=B, show_default=True, help="BM25 b.")
+@click.option("--exact", is_flag=True, help="Do not expand acronyms and spellings (CSE, behavior).")
 @click.option(
     "--color",
     "--colour",
@@ -553,6 +554,7 @@ def query_command(
     per_document: int | None,
     k1: float,
     b: float,
+    exact: bool,
     color: str,
     heading_boost: float,
     proximity: bool,
@@ -591,6 +593,7 @@ def query_command(
             b=b,
             refine=_refinements(heading_boost, proximity, rm3),
             per_document=per_document,
+            exact=exact,
         )
     except (QueryError, FilterError) as error:
         raise click.UsageError(str(error)) from None
@@ -608,6 +611,7 @@ def query_command(
                 "query": result.query,
                 "total": result.total,
                 "did_you_mean": result.did_you_mean,
+                "expanded": list(result.expanded),
                 "results": [_hit_json(hit) for hit in result.results],
             }
         )
@@ -649,6 +653,12 @@ def _print_hits(result: Any, document_of: Callable[[str], Any], color: bool) -> 
     more = f"; showing the best {shown}" if shown < result.total else ""
     verb = "matches" if result.total == 1 else "match"
     out(f"{plural(result.total, 'passage')} {verb} {result.query!r}{more}.")
+    for row in result.expanded:
+        out(
+            style(
+                f"Also searched: {row['short']} = {row['long']} (turn off with --exact)", dim=True
+            )
+        )
     out(f"{suggestion.strip()}?\n" if suggestion else "")
     for hit in result.results:
         out(f"{hit.rank}. {style(hit.citation, bold=True)}{_where(hit)}  (score {hit.score:.3f})")
@@ -782,6 +792,7 @@ def documents_command(output_format: str, as_json: bool, index_dir: Path) -> Non
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--k1", type=K1_RANGE, default=K1, show_default=True, help="BM25 k1.")
 @click.option("--b", type=B_RANGE, default=B, show_default=True, help="BM25 b.")
+@click.option("--exact", is_flag=True, help="Judged files: no acronym and spelling expansion.")
 @ranking_options
 @json_option
 @index_option
@@ -789,6 +800,7 @@ def eval_command(
     path: Path,
     k1: float,
     b: float,
+    exact: bool,
     heading_boost: float,
     proximity: bool,
     rm3: bool,
@@ -810,7 +822,7 @@ def eval_command(
             report = evaluate_collection(path, k1=k1, b=b, refine=refine)
         else:
             engine = _open_engine(index_dir)
-            report = evaluate_judged_file(engine, path, k1=k1, b=b, refine=refine)
+            report = evaluate_judged_file(engine, path, k1=k1, b=b, refine=refine, exact=exact)
     except JudgementsError as error:
         raise click.UsageError(str(error)) from None
     if report.not_in_index:

@@ -15,6 +15,7 @@ from indexer.display import shown
 from search.errors import FieldValueError, FilterError, QueryError
 from search.filters import METADATA_FIELDS, DocumentFilter, role_filter
 from search.query import Clause, ParsedQuery
+from search.synonyms import Synonym, synonym_for, synonym_for_phrase
 
 # a report's own paragraph numbers (indexer.chunk: "27. When children ...")
 _PARAGRAPH_LABEL = re.compile(r"\d{1,3}", re.ASCII)
@@ -41,6 +42,7 @@ class Compiled:
 
     query: BoolQuery
     scored: tuple[Analysed, ...]
+    expanded: tuple[Synonym, ...] = ()  # the table's rows this query was expanded by
 
     @property
     def terms(self) -> list[str]:
@@ -49,21 +51,32 @@ class Compiled:
     def restricted(self, clause: TermClause) -> Compiled:
         """The same query within `clause` as well (a restriction: it never scores)."""
         q = self.query
-        return Compiled(BoolQuery(q.should, q.must, q.must_not, (*q.restrict, clause)), self.scored)
+        restricted = BoolQuery(q.should, q.must, q.must_not, (*q.restrict, clause))
+        return Compiled(restricted, self.scored, self.expanded)
 
 
-def compile_query(text: str, parsed: ParsedQuery, documents: DocumentFilter) -> Compiled:
-    """Compile the query `text`, as parsed. QueryError when nothing in it can be searched for."""
+def compile_query(
+    text: str, parsed: ParsedQuery, documents: DocumentFilter, *, expand: bool = False
+) -> Compiled:
+    """Compile the query `text`, as parsed. With `expand`, a word or phrase of the synonyms
+    table and its other form count as one term (search.synonyms). QueryError when nothing in
+    the query can be searched for."""
     should: list[TermClause] = []
     must: list[TermClause] = []
     must_not: list[TermClause] = []
     restrict: list[TermClause] = []
     scored: list[Analysed] = []
+    expanded: list[Synonym] = []
     for clause in parsed.clauses:
         built = compile_clause(clause, documents)
         if built is None:
             continue
         term_clause, analysed = built
+        synonym = _synonym(clause, analysed) if expand and analysed is not None else None
+        if synonym is not None:
+            term_clause, other, row = synonym
+            scored.append(other)  # highlighted too
+            expanded.append(row)
         if clause.occur == "must_not":
             must_not.append(term_clause)
         elif clause.field != TEXT_FIELD:
@@ -79,7 +92,30 @@ def compile_query(text: str, parsed: ParsedQuery, documents: DocumentFilter) -> 
             "and not a common word (the, of, and...)"
         )
     query = BoolQuery(tuple(should), tuple(must), tuple(must_not), tuple(restrict))
-    return Compiled(query, tuple(scored))
+    return Compiled(query, tuple(scored), tuple(expanded))
+
+
+def _synonym(clause: Clause, analysed: Analysed) -> tuple[TermClause, Analysed, Synonym] | None:
+    """The clause as a synonym clause (its word or phrase and the table's other form), with
+    the other form's analysis and the row; None if the table has nothing for it."""
+    if clause.field != TEXT_FIELD or analysed.prefix is not None:
+        return None
+    one_word = not analysed.is_phrase and len(analysed.terms) == 1
+    row = synonym_for(clause.text.strip()) if one_word else synonym_for_phrase(clause.text)
+    if row is None:
+        return None
+    other_text = row.long if one_word else row.short
+    sequence = tuple(analyse(other_text, keep_stopwords=True))
+    other = Analysed(Clause(other_text, clause.occur, phrase=True), _content(sequence), sequence)
+    word, phrase = (analysed, other) if one_word else (other, analysed)
+    if not word.terms or not phrase.terms or word.terms == phrase.terms:
+        return None  # nothing to add (a spelling that stems the same)
+    terms = (word.terms[0], *phrase.terms)
+    return TermClause(TEXT_FIELD, terms, "synonym", sequence_of(phrase.sequence)), other, row
+
+
+def _content(sequence: tuple[Token, ...]) -> tuple[str, ...]:
+    return tuple(t.text for t in sequence if not t.stop)
 
 
 def compile_clause(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,6 +83,7 @@ class SearchResult:
     total: int
     results: list[Hit]
     did_you_mean: str | None = None  # the query with words the index lacks corrected
+    expanded: tuple[dict[str, str], ...] = ()  # the synonyms applied: short, long, source
 
 
 class Engine:
@@ -242,12 +243,15 @@ class Engine:
         refine: Refinements = PLAIN,
         highlight: bool = True,
         per_document: int | None = None,
+        exact: bool = False,
     ) -> SearchResult:
         """Rank passages for `text` by BM25. Filters narrow by the inspection year, publication
         date, source file, local authority, overall-effectiveness grade and kind of the document;
         `role` to passages of one role (indexer.roles).
         `highlight=False` leaves each hit's `matches` empty (an evaluation needs only the order).
         `per_document`: at most that many passages of a document, grouped (search.grouping).
+        Acronyms and spellings of the synonyms table count with their other form as one term
+        (search.synonyms) unless `exact`, or on the "matcher" path, which stays plain BM25.
 
         Raises QueryError when nothing in the query can be searched for, FilterError for an
         unusable filter value.
@@ -255,7 +259,8 @@ class Engine:
         parsed = parse_query(text)  # a malformed query first, then a bad filter, then the rest
         allowed = self.filter.allowed(year, date_from, date_to, source, la, grade, kind)
         of_role = TermClause("role", (role_filter(role),), "term") if role is not None else None
-        compiled = compile_query(text, parsed, self.filter)
+        expand = not exact and self.ranker.ranking != "matcher"
+        compiled = compile_query(text, parsed, self.filter, expand=expand)
         if of_role is not None:
             compiled = compiled.restricted(of_role)
         query, query_terms = compiled.query, compiled.terms
@@ -275,7 +280,8 @@ class Engine:
             self._hit(rank, score, self.store.row(docnum), positive)
             for rank, (score, docnum) in enumerate(chosen, start=1)
         ]
-        return SearchResult(text, total, hits, self._did_you_mean(text, compiled))
+        expanded = tuple(asdict(row) for row in compiled.expanded)
+        return SearchResult(text, total, hits, self._did_you_mean(text, compiled), expanded)
 
     def _did_you_mean(self, text: str, compiled: Compiled) -> str | None:
         """The query with each word that no passage holds replaced by the closest word that

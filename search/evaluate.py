@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from indexer.bm25 import K1, B
@@ -238,15 +238,19 @@ def evaluate_judged_file(
     b: float = B,
     refine: Refinements = PLAIN,
     progress: bool | None = None,
+    exact: bool = False,
 ) -> EvalReport:
-    """A person's judged queries (see the module docstring) over the index they search."""
+    """A person's judged queries (see the module docstring) over the index they search, as
+    `search query` runs them (`exact`: without the acronym expansion)."""
     judged, unknown = _as_indexed(engine, load_judged_queries(path))
     show = sys.stderr.isatty() if progress is None else progress
     started = time.perf_counter()
     runs = {}
     for query in _progress(judged, show):
         try:
-            found = engine.search(query, limit=DEPTH, k1=k1, b=b, refine=refine, highlight=False)
+            found = engine.search(
+                query, limit=DEPTH, k1=k1, b=b, refine=refine, highlight=False, exact=exact
+            )
             hits = found.results
         except QueryError as error:
             raise JudgementsError(f"{path}: the judged query '{shown(query)}': {error}") from None
@@ -255,7 +259,10 @@ def evaluate_judged_file(
     scores = evaluate(runs, judged)
     documents = len(engine.documents())
     timing = (0.0, done - started)
-    return _report(path.name, documents, scores, k1, b, refine, timing, unknown)
+    report = _report(path.name, documents, scores, k1, b, refine, timing, unknown)
+    if exact or engine.ranker.ranking == "matcher":
+        return report
+    return replace(report, refinements=report.refinements + " + synonyms")
 
 
 def _as_indexed(

@@ -71,6 +71,8 @@ class Ranker:
     def _arrays_for(self, q: BoolQuery, filtered: bool) -> bool:
         if self.ranking != "auto":
             return self.ranking == "arrays"
+        if any(c.kind == "synonym" for c in (*q.should, *q.must, *q.must_not)):
+            return True  # only the arrays count a word and a phrase as one term
         if self._scorers:
             return True  # the arrays are paid for
         # whoosh applies a filter by listing every passage it allows

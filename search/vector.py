@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from indexer.bm25 import bm25_idf, bm25_term_weights
-from indexer.clauses import TEXT_FIELD, TermClause
+from indexer.clauses import TEXT_FIELD, TermClause, count_phrase
 from indexer.store import Store
 
 PLACES_PER_BATCH = 1 << 21  # phrase check: 2M places (16 MB an index array) at a time
@@ -100,6 +100,8 @@ class VectorScorer:
         if clause.kind == "prefix":
             words = self.store.text_terms_with_prefix(clause.terms[0])
             return self._union([self._term(t, clause.weight) for t in words])
+        if clause.kind == "synonym":
+            return self._synonym(clause)
         parts = [self._term(t, clause.weight) for t in clause.terms]
         docnums, scores = parts[0]
         for other_docnums, other_scores in parts[1:]:  # every word of the clause
@@ -120,6 +122,32 @@ class VectorScorer:
         idf = bm25_idf(self.count, self.store.doc_frequency(term))
         tf_part = bm25_term_weights(counts, self.lengths[docnums], self.avgdl, self.k1, self.b)
         return docnums, (idf * tf_part) * weight if weight != 1.0 else idf * tf_part
+
+    def _synonym(self, clause: TermClause) -> tuple[np.ndarray, np.ndarray]:
+        """A word and a phrase as one term (Lucene's SynonymQuery, extended to a phrase): its
+        passages hold either, its document frequency is their union's size, its count in a
+        passage the sum of both forms' occurrences."""
+        word_docnums, word_counts = self.store.postings(clause.terms[0])
+        counts = np.zeros(self.size, dtype=np.float64)
+        counts[word_docnums] += word_counts
+        phrase = clause.terms[1:]
+        if len(phrase) == 1 and len(clause.sequence) == 8:  # a one-word form: its postings
+            other, other_counts = self.store.postings(phrase[0])
+            counts[other] += other_counts
+        elif phrase:
+            candidates = self.store.postings(phrase[0])[0]
+            for term in phrase[1:]:
+                candidates = np.intersect1d(candidates, self.store.postings(term)[0])
+            flat, starts, lengths = self.store.sequences()
+            for docnum in candidates.tolist():
+                run = flat[starts[docnum] : starts[docnum] + lengths[docnum]].tobytes()
+                counts[docnum] += count_phrase(run, clause.sequence)
+        docnums = np.flatnonzero(counts)
+        idf = bm25_idf(self.count, len(docnums))
+        tf_part = bm25_term_weights(
+            counts[docnums], self.lengths[docnums], self.avgdl, self.k1, self.b
+        )
+        return docnums, idf * tf_part * clause.weight
 
     def _union(self, parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
         if not parts:

@@ -48,7 +48,7 @@ def test_query_colour_always(run) -> None:
 def test_query_json_shape(run) -> None:
     result = run("query", '"children in care"', "--year", "2022", "--json", "--limit", "3")
     data = json.loads(result.output)
-    assert set(data) == {"query", "total", "did_you_mean", "results"}
+    assert set(data) == {"query", "total", "did_you_mean", "expanded", "results"}
     assert data["query"] == '"children in care"'
     first = data["results"][0]
     assert list(first)[:12] == [
