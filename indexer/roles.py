@@ -101,4 +101,4 @@ def _is_label(text: str, lines: list[str]) -> bool:
 def _quoted_share(text: str) -> float:
     """How much of the text stands inside quotation marks (“...”, "...", ‘...’)."""
     quoted = sum(len(m) for m in re.findall(r"“[^”]*”?|\"[^\"]*\"?", text))
-    return quoted / len(text)
+    return quoted / len(text) if text else 0.0

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from indexer.roles import ROLES, role_of
 from search.cli import cli
@@ -26,6 +28,13 @@ def test_the_golden_set_covers_every_role() -> None:
 @pytest.mark.parametrize("passage", PASSAGES, ids=[p["key"][-40:] for p in PASSAGES])
 def test_each_golden_passage_gets_the_role_a_reader_gave_it(passage: dict) -> None:
     assert role_of(passage["text"], passage["section"] or None) == passage["role"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n", "“", "\t"])
+def test_any_text_gets_a_role(text: str) -> None:
+    """An IR collection's empty document, a lone quotation mark: never an error."""
+    assert role_of(text) in ROLES
+    assert role_of(text, "What needs to improve") in ROLES
 
 
 def test_hits_carry_their_role_and_role_filters_them(engine: Engine) -> None:
@@ -54,3 +63,8 @@ def test_cli_shows_and_filters_roles(seed_index: Path) -> None:
     assert "role: table" in shown.stdout
     bad = runner.invoke(cli, ["query", "care", "--role", "advice", "--index", str(seed_index)])
     assert bad.exit_code == 2 and "is not a role" in bad.output
+
+
+@given(text=st.text(max_size=300), section=st.none() | st.text(max_size=60))
+def test_role_of_never_fails(text: str, section: str | None) -> None:
+    assert role_of(text, section) in ROLES
