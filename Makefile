@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo index test unit lint format bench bench-quick bench-setup clean
+.PHONY: setup demo index test unit lint format bench bench-quick bench-setup clean serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ test: $(STAMP)  ## lint, format check, unit tests, then real-process and shared-
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q -m "not corpus and not slow"
 	$(BIN)/pytest -q -m "corpus or slow"
+
+serve: $(STAMP)  ## the search page on http://127.0.0.1:8000/ over index/ (Ctrl-C stops)
+	$(BIN)/search serve
 
 unit: $(STAMP)  ## the unit tests alone (seconds; no shared corpus needed)
 	$(BIN)/pytest -q -m "not corpus and not slow"

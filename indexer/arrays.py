@@ -31,7 +31,7 @@ from typing import Any
 
 from indexer import generations
 
-FIELDS = ("text", "doc_id")  # the fields whose postings the fast path reads
+FIELDS = ("text", "doc_id", "role")  # the fields whose postings the fast path reads
 PREFIX = "arrays-"
 SUFFIX = ".npy"
 

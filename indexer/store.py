@@ -53,6 +53,7 @@ class Store:
         self._lengths: Any = None
         self._live: Any = False  # not looked at yet
         self._sequences: Any = None
+        self._owners: dict[str, Any] = {}
         self._arrays: arrays.Arrays = arrays.Arrays(Path())  # set by open
 
     # reading ---------------------------------------------------------------------------------
@@ -209,6 +210,20 @@ class Store:
 
         parts = [self.postings(doc_id, "doc_id")[0] for doc_id in doc_ids]
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+
+    def owners(self, field: str) -> tuple[list[str], Any]:
+        """The values of a one-value-a-passage field (doc_id, role), and for each passage (by
+        docnum) the index of its value among them (numpy; -1 for none): from our arrays."""
+        if field not in self._owners:
+            import numpy as np
+
+            terms = self._arrays.get(f"{field}.terms")
+            offsets = self._arrays.get(f"{field}.offsets")
+            docnums = self._arrays.get(f"{field}.docnums")
+            owners = np.full(len(self.lengths()), -1, dtype=np.int64)
+            owners[docnums] = np.repeat(np.arange(len(terms)), np.diff(offsets))
+            self._owners[field] = ([t.decode("utf-8") for t in terms.tolist()], owners)
+        return self._owners[field]
 
     def matching_docnums(self, clause: TermClause) -> Any:
         """Docnums of the passages a field clause matches (a sorted numpy array), unscored."""

@@ -785,6 +785,33 @@ def documents_command(output_format: str, as_json: bool, index_dir: Path) -> Non
     echo(f"{plural(len(documents), 'document')}, {plural(total, 'passage')}.")
 
 
+# --- serve ------------------------------------------------------------------------------------
+
+
+@cli.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Another address only when asked: there is no login.")  # fmt: skip
+@index_option
+def serve_command(port: int, host: str, index_dir: Path) -> None:
+    """Serve the search page on this machine (read-only; follows the index as it updates)."""
+    import uvicorn
+
+    from search.web import create_app
+
+    _open_engine(index_dir).close()  # a missing or damaged index is one line, before serving
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        echo(f"warning: serving on {host}: anyone who can reach it can search; there is no login",
+             err=True)  # fmt: skip
+    echo(f"Serving {index_dir}/ at http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    try:
+        uvicorn.run(create_app(index_dir), host=host, port=port, log_level="warning")
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot serve on {host}:{port}: {error.strerror or error}"
+        ) from None
+
+
 # --- eval -------------------------------------------------------------------------------------
 
 

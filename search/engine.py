@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from indexer.analysis import read_stem_table, terms, use_stem_table
 from indexer.bm25 import K1, B
@@ -32,6 +32,7 @@ from indexer.records import Document, Passage, PassageRow
 from indexer.store import Store
 from search.compile import Compiled, compile_query
 from search.errors import CitationNotFound, FieldValueError, FilterError, QueryError
+from search.facets import FacetTable
 from search.filters import (
     DocumentFilter,
     authority_key,
@@ -78,6 +79,23 @@ class Hit(Passage):
 
 
 @dataclass(frozen=True)
+class Filters:
+    """The options of `search query` that narrow a search (None: not narrowed)."""
+
+    year: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    source: str | None = None
+    la: str | None = None
+    grade: str | None = None
+    kind: str | None = None
+    role: str | None = None
+
+
+Allowed = frozenset[str] | None  # the documents a search may find passages in (None: all)
+
+
+@dataclass(frozen=True)
 class SearchResult:
     query: str
     total: int
@@ -93,6 +111,8 @@ class Engine:
         self.store = store
         self.ranker = Ranker(store, ranking)
         self.filter = DocumentFilter(store.documents)
+        self._compiled: tuple[Any, tuple[Compiled, Allowed]] | None = None  # the last one
+        self._facets: FacetTable | None = None  # read when facets are first asked for
         self._vocabulary: list[tuple[str, str]] | None = None  # the corpus's words, when asked
 
     @classmethod
@@ -194,6 +214,12 @@ class Engine:
         after = [self._passage(r) for r in rows[index + 1 : index + 1 + around]]
         return before, passage, after
 
+    def passages_of(self, doc_id: str) -> list[Passage]:
+        """A document's passages in reading order (empty for an unknown document)."""
+        if doc_id not in self.store.documents:
+            return []
+        return [self._passage(row) for row in self.store.passages_of(doc_id)]
+
     # search ----------------------------------------------------------------------------------
 
     def rank_documents(
@@ -256,13 +282,8 @@ class Engine:
         Raises QueryError when nothing in the query can be searched for, FilterError for an
         unusable filter value.
         """
-        parsed = parse_query(text)  # a malformed query first, then a bad filter, then the rest
-        allowed = self.filter.allowed(year, date_from, date_to, source, la, grade, kind)
-        of_role = TermClause("role", (role_filter(role),), "term") if role is not None else None
-        expand = not exact and self.ranker.ranking != "matcher"
-        compiled = compile_query(text, parsed, self.filter, expand=expand)
-        if of_role is not None:
-            compiled = compiled.restricted(of_role)
+        filters = Filters(year, date_from, date_to, source, la, grade, kind, role)
+        compiled, allowed = self._compile(text, filters, exact)
         query, query_terms = compiled.query, compiled.terms
         if refine.rm3 and query_terms:
             weights = self.ranker.rm3({t: 1.0 for t in query_terms}, refine, k1, b)
@@ -282,6 +303,37 @@ class Engine:
         ]
         expanded = tuple(asdict(row) for row in compiled.expanded)
         return SearchResult(text, total, hits, self._did_you_mean(text, compiled), expanded)
+
+    def facets(
+        self, text: str, filters: Filters | None = None, *, exact: bool = False
+    ) -> dict[str, list[tuple[str, int]]]:
+        """How many passages matching `text` within `filters` fall in each kind, inspection
+        year, authority, grade, publisher and role (search.facets): every match counted."""
+        compiled, allowed = self._compile(text, filters or Filters(), exact)
+        docnums = self.ranker.matches(compiled.query, allowed, K1, B)
+        if self._facets is None:
+            documents, roles = self.store.owners("doc_id"), self.store.owners("role")
+            self._facets = FacetTable.build(documents, roles, self.store.documents)
+        return self._facets.counts(docnums)
+
+    def _compile(self, text: str, filters: Filters, exact: bool) -> tuple[Compiled, Allowed]:
+        """The query compiled, and the documents the filters allow. A malformed query is
+        reported first, then a bad filter, then the rest. The last is kept: a results page
+        compiles its query for the hits and again for the facets."""
+        key = (text, filters, exact)
+        if self._compiled is not None and self._compiled[0] == key:
+            return self._compiled[1]
+        parsed = parse_query(text)
+        f = filters
+        allowed = self.filter.allowed(
+            f.year, f.date_from, f.date_to, f.source, f.la, f.grade, f.kind
+        )
+        of_role = TermClause("role", (role_filter(f.role),), "term") if f.role else None
+        expand = not exact and self.ranker.ranking != "matcher"
+        compiled = compile_query(text, parsed, self.filter, expand=expand)
+        result = (compiled.restricted(of_role) if of_role else compiled), allowed
+        self._compiled = (key, result)
+        return result
 
     def _did_you_mean(self, text: str, compiled: Compiled) -> str | None:
         """The query with each word that no passage holds replaced by the closest word that

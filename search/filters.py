@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 
 from indexer.analysis import terms
 from indexer.dates import DateError, PartialDate, parse_iso
@@ -108,11 +109,9 @@ class DocumentFilter:
     def about_authority(self, name: str) -> frozenset[str]:
         """Documents about the local authority `name`, however either spells it (see
         `authority_matches`)."""
-        return frozenset(
-            d.doc_id
-            for d in self.documents.values()
-            if d.local_authority and authority_matches(name, d.local_authority)
-        )
+        names = {d.local_authority for d in self.documents.values() if d.local_authority}
+        named = {n for n in names if authority_matches(name, n)}  # each spelling read once
+        return frozenset(d.doc_id for d in self.documents.values() if d.local_authority in named)
 
     def documents_where(self, name: str, text: str) -> frozenset[str]:
         """Documents whose metadata field `name` contains the words of `text`."""
@@ -183,6 +182,7 @@ _CONNECTIVES = frozenset({"and", "of", "upon", "on", "with", "in"})
 _CUT_AT = frozenset({"upon", "on", "of"})
 
 
+@lru_cache(maxsize=4096)  # an index names a few hundred authorities; each query reads them all
 def authority_key(name: str) -> str:
     """One spelling for the ways a local authority is written: case, "&" for "and", hyphens,
     punctuation, and the words for the sort of council dropped ("Bournemouth, Christchurch &

@@ -44,6 +44,7 @@ class Ranker:
         self._scorers: dict[tuple[float, float], Any] = {}
         self._idf_cache: Callable[[str], float] | None = None
         self.last_path: str | None = None  # "arrays" or "matcher": what ranked the last query
+        self._last: tuple[Any, Any, Any] | None = None  # (key, scores, docnums) of the last
 
     def rank(
         self,
@@ -60,13 +61,30 @@ class Ranker:
         if arrays:
             from search import vector
 
-            scorer = self._scorers.get((k1, b))
-            if scorer is None:
-                scorer = self._scorers[(k1, b)] = vector.VectorScorer(self.store, k1, b)
-            scores, docnums = scorer.rank(q.should, q.must, q.must_not, q.restrict, filters)
+            scores, docnums = self._scored(q, filters, k1, b)
             return len(docnums), vector.as_pairs(scores, docnums, limit)
         ranked = self.store.search(q, filters, k1=k1, b=b)
         return len(ranked), ranked[:limit] if limit else ranked
+
+    def matches(self, q: BoolQuery, filters: frozenset[str] | None, k1: float, b: float) -> Any:
+        """The docnums of every passage `q` matches (numpy, best first), by the arrays: what
+        facets count. The query ranked just before is not ranked again."""
+        return self._scored(q, filters, k1, b)[1]
+
+    def _scored(self, q: BoolQuery, filters: frozenset[str] | None, k1: float, b: float) -> Any:
+        """(scores, docnums) from the arrays, the last query's kept: a results page ranks its
+        query and then counts its facets over the same matches."""
+        key = (q, filters, k1, b)
+        if self._last is not None and self._last[0] == key:
+            return self._last[1], self._last[2]
+        from search import vector
+
+        scorer = self._scorers.get((k1, b))
+        if scorer is None:
+            scorer = self._scorers[(k1, b)] = vector.VectorScorer(self.store, k1, b)
+        scores, docnums = scorer.rank(q.should, q.must, q.must_not, q.restrict, filters)
+        self._last = (key, scores, docnums)
+        return scores, docnums
 
     def _arrays_for(self, q: BoolQuery, filtered: bool) -> bool:
         if self.ranking != "auto":
