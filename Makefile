@@ -4,15 +4,33 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo index test unit lint format bench bench-quick bench-setup clean serve
+.PHONY: setup chromium demo index test unit lint format bench bench-quick bench-setup clean serve
+
+CHROMIUM := /usr/bin/chromium
 
 $(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory chromium
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv and install the project with its test tools
+
+# The browser tests (tests/test_browser.py) drive Debian's Chromium through Playwright: no
+# browser download of Playwright's own, which would need the network at test time.
+chromium:  ## Debian's Chromium for the browser tests, if /usr/bin/chromium is missing
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) \
+			|| echo "setup: could not install chromium with apt-get; tests/test_browser.py will be skipped"; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
+		(sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) \
+			|| echo "setup: could not install chromium with sudo apt-get; tests/test_browser.py will be skipped"; \
+	else \
+		echo "setup: $(CHROMIUM) is missing and neither root nor sudo can install it:"; \
+		echo "       run 'apt-get install -y chromium' as root; until then tests/test_browser.py is skipped"; \
+	fi
 
 index: $(STAMP)  ## build or update the index from seeds/
 	$(BIN)/search index seeds
