@@ -1,0 +1,299 @@
+"""`search serve` in a real browser: a uvicorn process over the seed index, driven by Playwright
+through Debian's Chromium (/usr/bin/chromium; never a browser download of Playwright's own, and
+no network). What a person does: type and press Enter, follow a facet and go back, copy a
+reference, download the CSV, press `/`; and axe-core's WCAG 2.x A/AA rules on each kind of page.
+Truth: the JSON API of the same server for the same search, and the page's own text.
+
+Each test saves a screenshot under its tmp_path. With SEARCH_SCREENSHOTS_TO_DOCS=1 the search,
+passage and document pages' screenshots are also copied to docs/screenshots/ (for the README);
+tests never write there otherwise."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "tests" / "vendor" / "axe.min.js"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+STARTUP = 30.0  # seconds the server has to answer; generous for a loaded 2-core machine
+WAIT_MS = 30_000  # every Playwright wait and navigation: generous, never a timing assertion
+PASSAGE = "004_26166e069228efdc#35"
+DOCUMENT = "004_26166e069228efdc"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+if not CHROMIUM.exists():
+    message = f"{CHROMIUM} is missing: `make setup` installs Debian's chromium"
+    if os.environ.get("CI"):  # a CI run must not go green by skipping the browser
+        raise RuntimeError(message)
+    pytest.skip(message, allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _search_command() -> list[str]:
+    script = Path(sys.executable).with_name("search")  # .venv/bin/search beside this python
+    return [str(script)] if script.exists() else [sys.executable, "-m", "search"]
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End the server and anything it started (its own process group), surely."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=15)
+
+
+def _start(index_dir: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    """One server on a free port, answering `/`; a port taken in the meantime is tried again."""
+    for _attempt in range(3):
+        port = _free_port()
+        command = [*_search_command(), "serve", "--index", str(index_dir), "--port", str(port)]
+        with log.open("ab") as out:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so that _stop ends it all
+            )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + STARTUP
+        try:
+            while time.monotonic() < deadline and process.poll() is None:
+                try:
+                    with urllib.request.urlopen(base + "/", timeout=5) as answer:
+                        if answer.status == 200:
+                            return process, base
+                except (urllib.error.URLError, OSError):
+                    time.sleep(0.25)
+        except BaseException:
+            _stop(process)
+            raise
+        _stop(process)
+        if "cannot serve" not in log.read_text(errors="replace"):
+            break  # not a port taken by someone else: no point in trying again
+    pytest.fail(f"search serve did not answer within {STARTUP:.0f} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def server(seed_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a real `search serve` over the seed index; stopped after the module."""
+    log = tmp_path_factory.mktemp("server") / "serve.log"
+    process, base = _start(seed_index, log)
+    try:
+        yield base
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[sync_api.Browser]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: sync_api.Browser, server: str) -> Iterator[sync_api.Page]:
+    context = browser.new_context(
+        base_url=server,
+        viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    context.set_default_timeout(WAIT_MS)
+    context.set_default_navigation_timeout(WAIT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def screenshot(page: sync_api.Page, tmp_path: Path, name: str) -> Path:
+    """The page as the person sees it (the viewport), kept under tmp_path; copied to
+    docs/screenshots/ only when SEARCH_SCREENSHOTS_TO_DOCS=1 asks for it."""
+    folder = tmp_path / "screenshots"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
+    if os.environ.get("SEARCH_SCREENSHOTS_TO_DOCS") == "1" and name in (
+        "search",
+        "passage",
+        "document",
+    ):
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
+    return path
+
+
+def api(server: str, **params: str) -> dict:
+    with urllib.request.urlopen(f"{server}/api/search?{urlencode(params)}", timeout=30) as r:
+        return json.load(r)
+
+
+def heading(total: int) -> str:
+    return f"{total} passage{'' if total == 1 else 's'} match"
+
+
+def test_a_query_typed_and_entered_shows_results_with_matches_marked(
+    page: sync_api.Page, server: str, tmp_path: Path
+) -> None:
+    page.goto("/")
+    box = page.get_by_role("searchbox", name="Search passages")
+    box.fill("care leavers")
+    box.press("Enter")
+    page.wait_for_url("**/?q=care+leavers")
+    expected = api(server, q="care leavers", limit="20")
+    expect(page.locator("h1")).to_contain_text(heading(expected["total"]))
+    keys = page.locator(".hit .key code").all_inner_texts()
+    assert keys == [r["citation"] for r in expected["results"]]
+    marked = [m.lower() for m in page.locator(".hit blockquote mark").all_inner_texts()]
+    assert {"care", "leavers"} <= set(marked)  # both words, stemmed: `careful` is marked too
+    screenshot(page, tmp_path, "typed")
+
+
+def test_a_facet_narrows_and_going_back_restores_the_first_state(
+    page: sync_api.Page, server: str, tmp_path: Path
+) -> None:
+    page.goto("/?q=care")
+    first = api(server, q="care", limit="1")["total"]
+    expect(page.locator("h1")).to_contain_text(heading(first))
+    facet = page.locator("nav.facets li").filter(
+        has=page.get_by_role("link", name="news", exact=True)
+    )
+    count = int(facet.locator(".count").inner_text())
+    assert 0 < count < first
+    facet.get_by_role("link").click()
+    page.wait_for_url("**kind=news**")
+    expect(page.locator("h1")).to_contain_text(heading(count))
+    assert api(server, q="care", kind="news", limit="1")["total"] == count
+    expect(page.get_by_role("link", name="Remove kind news")).to_be_visible()
+    screenshot(page, tmp_path, "facet")
+    page.go_back()
+    page.wait_for_url("**/?q=care")
+    expect(page.locator("h1")).to_contain_text(heading(first))
+    expect(page.get_by_role("link", name="Remove kind news")).to_have_count(0)
+    screenshot(page, tmp_path, "back")
+
+
+def test_the_copy_button_copies_the_reference(page: sync_api.Page, tmp_path: Path) -> None:
+    page.goto("/passage/" + quote(PASSAGE))
+    reference = page.locator("#reference")
+    cited = "Ofsted, Inspection of Camden local authority children's services, 21 June 2022"
+    expect(reference).to_contain_text(f"{cited}, paragraph 27")
+    button = page.get_by_role("button", name="Copy reference")
+    expect(button).to_be_visible()  # shown by app.js only where there is a clipboard
+    button.click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == reference.inner_text()
+    screenshot(page, tmp_path, "copied")
+
+
+def test_the_csv_export_downloads_the_searchs_matches(
+    page: sync_api.Page, server: str, tmp_path: Path
+) -> None:
+    page.goto("/?q=adoption")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV", exact=True).click()
+    download = download_info.value
+    assert download.suggested_filename == "search.csv"
+    saved = tmp_path / "search.csv"
+    download.save_as(saved)
+    text = saved.read_bytes().decode("utf-8")
+    assert text.startswith("\ufeff")  # so that a spreadsheet reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(text[1:], newline="")))
+    expected = api(server, q="adoption", limit="10000")
+    assert rows and len(rows) == expected["total"]
+    assert [r["citation"] for r in rows] == [r["citation"] for r in expected["results"]]
+    screenshot(page, tmp_path, "export")
+
+
+def test_slash_puts_the_cursor_in_the_search_box(page: sync_api.Page, tmp_path: Path) -> None:
+    page.goto("/?q=care")
+    box = page.locator("#q")
+    page.locator("h1").click()  # focus anywhere but the box
+    expect(box).not_to_be_focused()
+    page.keyboard.press("/")
+    expect(box).to_be_focused()
+    assert box.input_value() == "care"  # the key moved the cursor and typed nothing
+    screenshot(page, tmp_path, "slash")
+
+
+def axe_violations(page: sync_api.Page) -> list[str]:
+    """axe-core's WCAG 2.x A and AA rules over the page as loaded: one line per rule broken."""
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG
+    )
+    assert results["passes"], "axe ran no rule"
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}: "
+        + "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
+        for v in results["violations"]
+    ]
+
+
+def test_axe_finds_what_it_should(page: sync_api.Page) -> None:
+    """The check below is only as good as axe's run: a page with known faults must fail it."""
+    page.set_content(
+        "<!doctype html><html><head><title>t</title></head><body><main>"
+        '<img src="data:,"><p style="color:#aaa;background:#fff">faint</p>'
+        '<input type="text"></main></body></html>'
+    )
+    broken = {line.split(" ", 1)[0] for line in axe_violations(page)}
+    assert {"image-alt", "color-contrast", "label", "html-has-lang"} <= broken
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        ("search", "/?q=care+leavers"),
+        ("passage", "/passage/" + quote(PASSAGE)),
+        ("document", "/document/" + DOCUMENT),
+        ("home", "/"),
+        ("problem", "/?q=care&year=abcd"),
+    ],
+)
+def test_no_wcag_a_or_aa_violations(
+    page: sync_api.Page, tmp_path: Path, name: str, path: str
+) -> None:
+    page.goto(path)
+    found = axe_violations(page)
+    assert not found, "\n".join(found)
+    if name in ("search", "passage", "document"):
+        screenshot(page, tmp_path, name)
