@@ -268,6 +268,56 @@ def axe_violations(page: sync_api.Page) -> list[str]:
     ]
 
 
+PAGES = {
+    "search": "/?q=care+leavers",
+    "passage": "/passage/" + quote(PASSAGE),
+    "document": "/document/" + DOCUMENT,
+}
+
+
+@pytest.mark.parametrize("path", PAGES.values(), ids=PAGES.keys())
+def test_at_320_pixels_wide_no_page_scrolls_sideways(page: sync_api.Page, path: str) -> None:
+    """WCAG 1.4.10 Reflow (AA), which axe does not check: at 320 CSS pixels (1280 at 400%
+    zoom) the text wraps; nothing needs scrolling in two directions."""
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(path)
+    wider = page.evaluate(  # what sticks out, or holds what sticks out: to say where
+        """() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > innerWidth + 0.5
+                         || e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0)
+            .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))"""
+    )
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), wider
+    assert not wider
+
+
+def _luminance(rgb: str) -> float:
+    """The relative luminance (WCAG 2.x) of a computed colour, `rgb(r, g, b)`."""
+    channels = [int(c) / 255 for c in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_the_focus_indicator_stands_out_from_the_page(page: sync_api.Page) -> None:
+    """WCAG 1.4.11 Non-text Contrast (AA), which axe does not check: the outline that shows
+    where the keyboard is has at least 3:1 against the page behind it, on a link, the box and a
+    button alike."""
+    page.goto("/?q=care")
+    background = _luminance(page.evaluate("getComputedStyle(document.body).backgroundColor"))
+    for target in [
+        page.locator("nav.facets a").first,
+        page.locator("#q"),
+        page.locator("button").first,
+    ]:
+        target.focus()
+        style = target.evaluate(
+            "e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineColor]"
+        )
+        assert style[0] not in ("none", "hidden"), target
+        lighter, darker = sorted([_luminance(style[1]), background], reverse=True)
+        assert (lighter + 0.05) / (darker + 0.05) >= 3, (target, style)
+
+
 def test_axe_finds_what_it_should(page: sync_api.Page) -> None:
     """The check below is only as good as axe's run: a page with known faults must fail it."""
     page.set_content(
