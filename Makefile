@@ -23,13 +23,13 @@ chromium:  ## Debian's Chromium for the browser tests, if /usr/bin/chromium is m
 	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) \
-			|| echo "setup: could not install chromium with apt-get; tests/test_browser.py will be skipped"; \
+			|| echo "setup: could not install chromium with apt-get; tests/test_browser.py is skipped (fails under CI=true)"; \
 	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
 		(sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) \
-			|| echo "setup: could not install chromium with sudo apt-get; tests/test_browser.py will be skipped"; \
+			|| echo "setup: could not install chromium with sudo apt-get; tests/test_browser.py is skipped (fails under CI=true)"; \
 	else \
 		echo "setup: $(CHROMIUM) is missing and neither root nor sudo can install it:"; \
-		echo "       run 'apt-get install -y chromium' as root; until then tests/test_browser.py is skipped"; \
+		echo "       run 'apt-get install -y chromium' as root; until then tests/test_browser.py is skipped (fails under CI=true)"; \
 	fi
 
 index: $(STAMP)  ## build or update the index from seeds/

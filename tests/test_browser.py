@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import ctypes
 import io
 import json
 import os
@@ -44,12 +45,6 @@ PASSAGE = "004_26166e069228efdc#35"
 DOCUMENT = "004_26166e069228efdc"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
-if not CHROMIUM.exists():
-    message = f"{CHROMIUM} is missing: `make setup` installs Debian's chromium"
-    if os.environ.get("CI"):  # a CI run must not go green by skipping the browser
-        raise RuntimeError(message)
-    pytest.skip(message, allow_module_level=True)
-
 
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -60,6 +55,13 @@ def _free_port() -> int:
 def _search_command() -> list[str]:
     script = Path(sys.executable).with_name("search")  # .venv/bin/search beside this python
     return [str(script)] if script.exists() else [sys.executable, "-m", "search"]
+
+
+def _die_with_parent() -> None:
+    """In the server, before it starts (Linux): be sent SIGTERM if pytest itself dies, even
+    by SIGKILL, so that no run leaves a server behind."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -87,6 +89,7 @@ def _start(index_dir: Path, log: Path) -> tuple[subprocess.Popen, str]:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group, so that _stop ends it all
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + STARTUP
@@ -101,10 +104,12 @@ def _start(index_dir: Path, log: Path) -> tuple[subprocess.Popen, str]:
         except BaseException:
             _stop(process)
             raise
+        exited = process.poll()  # before _stop: its own exit, or None if it never answered
         _stop(process)
         if "cannot serve" not in log.read_text(errors="replace"):
             break  # not a port taken by someone else: no point in trying again
-    pytest.fail(f"search serve did not answer within {STARTUP:.0f} s:\n{log.read_text()}")
+    how = f"exited ({exited})" if exited is not None else f"did not answer in {STARTUP:.0f} s"
+    pytest.fail(f"search serve {how}:\n{log.read_text(errors='replace')}")
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +125,11 @@ def server(seed_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[sync_api.Browser]:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: `make setup` installs Debian's chromium"
+        if os.environ.get("CI"):  # a CI run must not go green by skipping the browser
+            pytest.fail(message)
+        pytest.skip(message)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         try:
