@@ -24,6 +24,9 @@ class Staleness:
     # folders that cannot be read now (moved, unmounted, no permission): why, one each. Their
     # documents are neither "removed" nor safe to update, so nothing is updated while any is.
     unavailable: tuple[str, ...] = ()
+    # files whose size or time changed but whose content did not (a copy, a checkout, `touch`):
+    # not stale, but hashed on every check until the index records their new times
+    touched: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.changed or self.added or self.removed or self.unavailable)
@@ -48,7 +51,7 @@ def check_freshness(
     some from it is `unavailable` instead, and so is a folder inside a root that cannot be read.
     """
     by_path = {d.path: d for d in documents.values()}
-    changed, added, seen, unavailable = [], [], set(), []
+    changed, added, touched_files, seen, unavailable = [], [], [], set(), []
     lost: list[Path] = []  # roots whose documents cannot be checked
     to_read = 0
     for root in (Path(r) for r in roots):
@@ -65,7 +68,9 @@ def check_freshness(
             known = by_path.get(key)
             if known is not None:
                 touched = (source.size, source.mtime_ns) != (known.size, known.mtime_ns)
-                if touched and not same_content(source, known):
+                if touched and same_content(source, known):
+                    touched_files.append(source.display)
+                elif touched:
                     changed.append(source.display)
                     to_read += source.size
                 continue
@@ -87,7 +92,12 @@ def check_freshness(
         else:
             removed.append(document.source)
     return Staleness(
-        tuple(changed), tuple(added), tuple(removed), to_read, tuple(dict.fromkeys(unavailable))
+        tuple(changed),
+        tuple(added),
+        tuple(removed),
+        to_read,
+        tuple(dict.fromkeys(unavailable)),
+        tuple(touched_files),
     )
 
 

@@ -481,6 +481,7 @@ def _plan(
             known = writer.documents.get(key)
             if known is not None and known.path == source.location and same_content(source, known):
                 report.unchanged.append(key)
+                writer.restat(key, source.size, source.mtime_ns)
                 continue
             jobs.append(_Job(source, facts, known is not None))
     return jobs, seen

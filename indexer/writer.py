@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,14 @@ class StoreWriter:
 
     def _add_rows(self, rows: Iterable[PassageRow]) -> None:
         self._whoosh.add_rows(rows)
+
+    def restat(self, doc_id: str, size: int, mtime_ns: int) -> None:
+        """Record a new size and time for a document whose content is unchanged, so that the
+        freshness check does not hash its file again on every query."""
+        known = self.documents[doc_id]
+        if (known.size, known.mtime_ns) != (size, mtime_ns):
+            self.documents[doc_id] = replace(known, size=size, mtime_ns=mtime_ns)
+            self._changed = True
 
     def add_stems(self, stems: dict[str, str]) -> None:
         self.stems.update(stems)

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from search.cli import cli
+from search.engine import Engine
 from search.highlight import BOLD_RED
 
 from .conftest import SEEDS
@@ -233,6 +234,22 @@ def test_query_updates_a_stale_index_first_and_says_so(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["query", "zebra", *index])
     assert "Updated the index first: 1 new since it was built." in result.stderr
     assert "b#1" in result.stdout
+
+
+def test_query_records_the_new_times_of_touched_files_quietly(tmp_path: Path) -> None:
+    import os
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Alpha paragraph.\n")
+    runner = CliRunner()
+    index = ["--index", str(tmp_path / "i")]
+    assert runner.invoke(cli, ["index", str(corpus), *index]).exit_code == 0
+    os.utime(corpus / "a.txt", ns=(10**18, 10**18))  # a copy or a checkout: same content
+    result = runner.invoke(cli, ["query", "alpha", *index])
+    assert result.exit_code == 0 and "a#1" in result.stdout and result.stderr == ""
+    recorded = Engine.open(tmp_path / "i").documents()[0]
+    assert recorded.mtime_ns == 10**18 and recorded.doc_id == "a"
 
 
 def test_query_warns_when_the_index_is_too_stale_to_update_quickly(

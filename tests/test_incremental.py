@@ -97,7 +97,10 @@ def test_freshness_sees_changes_additions_and_removals_but_not_touches(tmp_path:
 
     assert not stale()
     os.utime(corpus / "a.txt", ns=(1, 1))  # touched, same content: still fresh
-    assert not stale()
+    assert not stale() and [Path(p).name for p in stale().touched] == ["a.txt"]
+    report = build_index([corpus], tmp_path / "index")  # records the new time, reads nothing
+    assert report.indexed == 0 and len(report.unchanged) == 2
+    assert stale().touched == ()  # so the next checks do not hash the file again
     (corpus / "a.txt").write_text("Alpha changed.\n")
     (corpus / "b.txt").unlink()
     (corpus / "c.txt").write_text("Gamma.\n")
