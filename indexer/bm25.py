@@ -15,10 +15,33 @@ stores |d| lossily in a byte; we do neither, so scores equal bm25s's "lucene" me
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 K1 = 1.2
 B = 0.75
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """BM25's k1 and b for an index, and how they were chosen (`search eval --tune`)."""
+
+    k1: float = K1
+    b: float = B
+    chosen_by: str = "the usual defaults (Robertson & Zaragoza 2009; Lucene, Pyserini)"
+
+    @classmethod
+    def from_manifest(cls, data: object) -> Parameters:
+        """The manifest's `ranking` entry; ValueError if it is not one (a damaged index)."""
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise ValueError(f"ranking is {type(data).__name__}, not an object")
+        k1, b, why = data.get("k1"), data.get("b"), data.get("chosen_by")
+        numbers = all(isinstance(v, int | float) and math.isfinite(v) for v in (k1, b))
+        if not (numbers and 0 <= k1 <= 1000 and 0 <= b <= 1 and isinstance(why, str)):  # type: ignore[operator]
+            raise ValueError(f"ranking {data!r} is not k1 (0-1000), b (0-1) and chosen_by")
+        return cls(float(k1), float(b), why)  # type: ignore[arg-type]
 
 
 def bm25_idf(doc_count: int, doc_frequency: int) -> float:

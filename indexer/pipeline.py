@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from indexer.analysis import analyse_passage
+from indexer.bm25 import Parameters
 from indexer.chunk import chunk_paragraphs
 from indexer.clean import clean_lines
 from indexer.freshness import same_content
@@ -412,6 +413,17 @@ def build_index(
     report.documents = len(writer.documents)
     report.passages = sum(d.passages for d in writer.documents.values())
     return report
+
+
+def save_parameters(index_dir: Path, parameters: Parameters, *, wait: bool = False) -> None:
+    """Keep BM25's k1 and b in the index (a new generation: the documents are as they were)."""
+    writer = StoreWriter(index_dir, wait=wait)
+    try:
+        writer.set_parameters(parameters)
+        writer.commit(writer.roots)
+    except BaseException:
+        writer.cancel()
+        raise
 
 
 def _write_outcomes(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer import arrays, generations
+from indexer.bm25 import Parameters
 from indexer.clauses import BoolQuery, TermClause
 from indexer.errors import IndexDamaged, IndexOutdated
 from indexer.manifest import (
@@ -46,6 +47,7 @@ class Store:
         # bad file does not make the index look out of date
         self.problems = problems or {}
         self.follow_links = False  # built with --follow-links: its change check walks so too
+        self.parameters = Parameters()  # BM25's, as `search eval --tune --save` chose them
         self._whoosh: Any = None  # indexer.whoosh_index.WhooshReader, set by open
         self.generation: Path | None = None
         self._count: int | None = None
@@ -109,6 +111,7 @@ class Store:
                 folder, documents, list(data.get("roots", [])), dict(data.get("problems", {}))
             )
             store.follow_links = data.get("follow_links") is True
+            store.parameters = Parameters.from_manifest(data.get("ranking"))
             store._whoosh = WhooshReader(generation)
             store.generation = generation
             store._arrays = arrays.Arrays(generation)

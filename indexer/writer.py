@@ -10,6 +10,7 @@ from typing import Any
 
 from indexer import generations
 from indexer.analysis import read_stem_table, write_stem_table
+from indexer.bm25 import Parameters
 from indexer.errors import IndexMissing, IndexOutdated, full_disk_reported
 from indexer.identity import Given, registry_of
 from indexer.manifest import (
@@ -76,9 +77,11 @@ class StoreWriter:
             self.documents = dict(existing.documents)
             self.roots = list(existing.roots)
             self.problems = dict(existing.problems)
+            self.parameters = existing.parameters
             existing.close()
         else:
             self.documents, self.roots, self.problems = {}, [], {}
+            self.parameters = Parameters()
         self._whoosh = WhooshWriter(self._generation, create=existing is None)
 
     @property
@@ -108,6 +111,12 @@ class StoreWriter:
         known = self.documents[doc_id]
         if (known.size, known.mtime_ns) != (size, mtime_ns):
             self.documents[doc_id] = replace(known, size=size, mtime_ns=mtime_ns)
+            self._changed = True
+
+    def set_parameters(self, parameters: Parameters) -> None:
+        """BM25's k1 and b for this index from now on (kept by later updates)."""
+        if parameters != self.parameters:
+            self.parameters = parameters
             self._changed = True
 
     def add_stems(self, stems: dict[str, str]) -> None:
@@ -149,6 +158,7 @@ class StoreWriter:
                 "whoosh": WHOOSH_VERSION,
                 "roots": self.roots,
                 "follow_links": self.follow_links,
+                **({} if self.parameters == Parameters() else {"ranking": asdict(self.parameters)}),
                 "retired_keys": self._retired_keys(),
                 "problems": dict(sorted(self.problems.items())),
                 "documents": [asdict(d) for d in sorted(self.documents.values(), key=_key)],

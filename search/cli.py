@@ -523,8 +523,8 @@ def _recorded_roots(index_dir: Path) -> list[Path]:
     type=click.IntRange(min=1),
     help="At most N passages of each document, grouped under it (documents by their best).",
 )
-@click.option("--k1", type=K1_RANGE, default=K1, show_default=True, help="BM25 k1.")
-@click.option("--b", type=B_RANGE, default=B, show_default=True, help="BM25 b.")
+@click.option("--k1", type=K1_RANGE, help=f"BM25 k1 (default: the index's, else {K1:g}).")
+@click.option("--b", type=B_RANGE, help=f"BM25 b (default: the index's, else {B:g}).")
 @click.option("--exact", is_flag=True, help="Do not expand acronyms and spellings (CSE, behavior).")
 @click.option(
     "--color",
@@ -557,8 +557,8 @@ def query_command(
     role: str | None,
     limit: int,
     per_document: int | None,
-    k1: float,
-    b: float,
+    k1: float | None,
+    b: float | None,
     exact: bool,
     color: str,
     heading_boost: float,
@@ -822,17 +822,28 @@ def serve_command(port: int, host: str, index_dir: Path) -> None:
 
 @cli.command("eval")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--k1", type=K1_RANGE, default=K1, show_default=True, help="BM25 k1.")
-@click.option("--b", type=B_RANGE, default=B, show_default=True, help="BM25 b.")
+@click.option("--k1", type=K1_RANGE, help=f"BM25 k1 (default: the index's, else {K1:g}).")
+@click.option("--b", type=B_RANGE, help=f"BM25 b (default: the index's, else {B:g}).")
 @click.option("--exact", is_flag=True, help="Judged files: no acronym and spelling expansion.")
+@click.option(
+    "--tune",
+    is_flag=True,
+    help="Judged files: choose k1 and b for the index by cross-validation (search.tuning).",
+)
+@click.option("--folds", type=click.IntRange(2, 100), default=5, show_default=True,
+              help="With --tune: how many folds.")  # fmt: skip
+@click.option("--save", is_flag=True, help="With --tune: keep the choice in the index.")
 @ranking_options
 @json_option
 @index_option
 def eval_command(
     path: Path,
-    k1: float,
-    b: float,
+    k1: float | None,
+    b: float | None,
     exact: bool,
+    tune: bool,
+    folds: int,
+    save: bool,
     heading_boost: float,
     proximity: bool,
     rm3: bool,
@@ -844,14 +855,27 @@ def eval_command(
     PATH is a test collection in BEIR layout (a folder with corpus.jsonl, queries.jsonl and
     qrels.tsv: its corpus is indexed in a temporary folder), or a file of your own judged
     queries (query<TAB>citation key<TAB>grade, one a line) run against --index.
+
+    --tune scores a grid of k1 and b on the judged queries, cross-validates the choice, and
+    with --save keeps it in the index: `search query`, `search serve` and `search eval` then
+    rank with it unless --k1 or --b is given.
     """
     from indexer.display import shown
     from search.evaluate import JudgementsError, evaluate_collection, evaluate_judged_file
 
+    if (tune or save) and (path.is_dir() or k1 is not None or b is not None):
+        raise click.UsageError("--tune takes a judged-queries file, and no --k1 or --b")
+    if save and not tune:
+        raise click.UsageError("--save keeps what --tune chose: give --tune too")
     try:
         refine = _refinements(heading_boost, proximity, rm3)
-        if path.is_dir():
-            report = evaluate_collection(path, k1=k1, b=b, refine=refine)
+        if tune:
+            _tune(path, index_dir, folds, save, refine, exact, as_json)
+            return
+        if path.is_dir():  # a collection keeps its own settings, not the index's
+            report = evaluate_collection(
+                path, k1=K1 if k1 is None else k1, b=B if b is None else b, refine=refine
+            )
         else:
             engine = _open_engine(index_dir)
             report = evaluate_judged_file(engine, path, k1=k1, b=b, refine=refine, exact=exact)
@@ -887,6 +911,54 @@ def eval_command(
     if report.index_seconds:
         timing = f"indexing {report.index_seconds:.1f} s, " + timing
     echo(f"  ({timing})")
+
+
+def _tune(
+    path: Path, index_dir: Path, folds: int, save: bool, refine: Any, exact: bool, as_json: bool
+) -> None:
+    """search eval --tune: the cross-validated choice of k1 and b, kept with --save."""
+    from search.evaluate import tune_judged_file
+
+    engine = _open_engine(index_dir)
+    try:
+        report = tune_judged_file(engine, path, folds=folds, refine=refine, exact=exact)
+    finally:
+        engine.close()
+    if save:
+        _save_parameters(index_dir, report.chosen)
+    if as_json:
+        _echo_json({**asdict(report), "saved": save})
+        return
+    echo(f"{report.collection}: {plural(report.queries, 'judged query', 'judged queries')}, "
+         f"{len(report.folds)}-fold cross-validation over k1 x b")  # fmt: skip
+    for number, fold in enumerate(report.folds, start=1):
+        queries = plural(fold.queries, "query", "queries")
+        echo(f"  fold {number}: {queries:>11}  k1={fold.k1:g} b={fold.b:g}  "
+             f"nDCG@10 {fold.ndcg_at_10:.4f}")  # fmt: skip
+    echo(f"  cross-validated nDCG@10 {report.cross_validated_ndcg_at_10:.4f}; "
+         f"k1={K1:g} b={B:g} {report.defaults_ndcg_at_10:.4f}; best in sample "
+         f"k1={report.best_k1:g} b={report.best_b:g} {report.best_ndcg_at_10:.4f}")  # fmt: skip
+    noise = "more than" if report.gain > report.gain_standard_error else "within"
+    echo(f"  gain {report.gain:+.4f}, standard error {report.gain_standard_error:.4f}: "
+         f"{noise} one standard error")  # fmt: skip
+    chosen = report.chosen
+    verdict = "kept in the index" if save else "not saved (add --save to keep it)"
+    echo(f"  choice: k1={chosen.k1:g} b={chosen.b:g}, {chosen.chosen_by}; {verdict}")
+    echo(f"  (queries {report.query_seconds:.1f} s)")
+
+
+def _save_parameters(index_dir: Path, parameters: Any) -> None:
+    from indexer.generations import IndexBusy
+    from indexer.pipeline import save_parameters
+
+    try:
+        save_parameters(index_dir, parameters)
+    except IndexBusy as busy:
+        raise click.ClickException(str(busy)) from None
+    except OSError as error:
+        raise click.ClickException(
+            f"{index_dir}: cannot be written ({_os_reason(error)})"
+        ) from None
 
 
 def main() -> None:

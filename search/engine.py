@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from indexer.analysis import read_stem_table, terms, use_stem_table
-from indexer.bm25 import K1, B
+from indexer.bm25 import Parameters
 from indexer.clauses import TermClause
 from indexer.display import shown
 from indexer.errors import IndexDamaged, IndexMissing
@@ -227,13 +227,14 @@ class Engine:
         text: str,
         *,
         depth: int = 1000,
-        k1: float = K1,
-        b: float = B,
+        k1: float | None = None,
+        b: float | None = None,
         refine: Refinements = PLAIN,
     ) -> list[tuple[str, float]]:
         """Documents for a bag of words, as IR test collections are run: every word of `text`
         (no operators), a word said twice counting twice, each document scored by its best
-        passage. The `depth` best, best first."""
+        passage. The `depth` best, best first. k1 and b: the index's unless given."""
+        k1, b = self._parameters(k1, b)
         weights: dict[str, float] = {t: float(n) for t, n in Counter(terms(text)).items()}
         if not weights:
             return []
@@ -264,8 +265,8 @@ class Engine:
         kind: str | None = None,
         role: str | None = None,
         limit: int | None = 10,
-        k1: float = K1,
-        b: float = B,
+        k1: float | None = None,
+        b: float | None = None,
         refine: Refinements = PLAIN,
         highlight: bool = True,
         per_document: int | None = None,
@@ -282,6 +283,7 @@ class Engine:
         Raises QueryError when nothing in the query can be searched for, FilterError for an
         unusable filter value.
         """
+        k1, b = self._parameters(k1, b)
         filters = Filters(year, date_from, date_to, source, la, grade, kind, role)
         compiled, allowed = self._compile(text, filters, exact)
         query, query_terms = compiled.query, compiled.terms
@@ -310,11 +312,20 @@ class Engine:
         """How many passages matching `text` within `filters` fall in each kind, inspection
         year, authority, grade, publisher and role (search.facets): every match counted."""
         compiled, allowed = self._compile(text, filters or Filters(), exact)
-        docnums = self.ranker.matches(compiled.query, allowed, K1, B)
+        docnums = self.ranker.matches(compiled.query, allowed, *self._parameters(None, None))
         if self._facets is None:
             documents, roles = self.store.owners("doc_id"), self.store.owners("role")
             self._facets = FacetTable.build(documents, roles, self.store.documents)
         return self._facets.counts(docnums)
+
+    @property
+    def parameters(self) -> Parameters:
+        """BM25's k1 and b for this index (`search eval --tune --save`), and why."""
+        return self.store.parameters
+
+    def _parameters(self, k1: float | None, b: float | None) -> tuple[float, float]:
+        chosen = self.store.parameters
+        return (chosen.k1 if k1 is None else k1, chosen.b if b is None else b)
 
     def _compile(self, text: str, filters: Filters, exact: bool) -> tuple[Compiled, Allowed]:
         """The query compiled, and the documents the filters allow. A malformed query is

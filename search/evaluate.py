@@ -29,8 +29,9 @@ from pathlib import Path
 from indexer.bm25 import K1, B
 from indexer.display import shown
 from search.engine import PLAIN, CitationNotFound, Engine, QueryError
-from search.metrics import Scores, evaluate
+from search.metrics import Scores, evaluate, ndcg_at
 from search.rerank import Refinements
+from search.tuning import FOLDS, TuneReport, choose, earns_its_place, mean_of, score_grid
 
 DEPTH = 1000  # documents retrieved per query (trec_eval's and BEIR's usual depth)
 EXAMPLES = 5  # unknown judged documents named in a report
@@ -234,27 +235,20 @@ def evaluate_judged_file(
     engine: Engine,
     path: Path,
     *,
-    k1: float = K1,
-    b: float = B,
+    k1: float | None = None,
+    b: float | None = None,
     refine: Refinements = PLAIN,
     progress: bool | None = None,
     exact: bool = False,
 ) -> EvalReport:
     """A person's judged queries (see the module docstring) over the index they search, as
-    `search query` runs them (`exact`: without the acronym expansion)."""
+    `search query` runs them (`exact`: without the acronym expansion); k1 and b are the
+    index's own (search eval --tune) unless given."""
     judged, unknown = _as_indexed(engine, load_judged_queries(path))
     show = sys.stderr.isatty() if progress is None else progress
+    k1, b = (engine.parameters.k1 if k1 is None else k1), (engine.parameters.b if b is None else b)
     started = time.perf_counter()
-    runs = {}
-    for query in _progress(judged, show):
-        try:
-            found = engine.search(
-                query, limit=DEPTH, k1=k1, b=b, refine=refine, highlight=False, exact=exact
-            )
-            hits = found.results
-        except QueryError as error:
-            raise JudgementsError(f"{path}: the judged query '{shown(query)}': {error}") from None
-        runs[query] = [h.citation for h in hits]
+    runs = _runs(engine, path, judged, k1, b, refine, exact, show)
     done = time.perf_counter()
     scores = evaluate(runs, judged)
     documents = len(engine.documents())
@@ -263,6 +257,72 @@ def evaluate_judged_file(
     if exact or engine.ranker.ranking == "matcher":
         return report
     return replace(report, refinements=report.refinements + " + synonyms")
+
+
+def _runs(
+    engine: Engine,
+    path: Path,
+    judged: Mapping[str, object],
+    k1: float,
+    b: float,
+    refine: Refinements,
+    exact: bool,
+    show: bool,
+) -> dict[str, list[str]]:
+    """Each judged query's passages, best first, to DEPTH."""
+    runs = {}
+    for query in _progress(judged, show):
+        try:
+            found = engine.search(
+                query, limit=DEPTH, k1=k1, b=b, refine=refine, highlight=False, exact=exact
+            )
+        except QueryError as error:
+            raise JudgementsError(f"{path}: the judged query '{shown(query)}': {error}") from None
+        runs[query] = [h.citation for h in found.results]
+    return runs
+
+
+def tune_judged_file(
+    engine: Engine,
+    path: Path,
+    *,
+    folds: int = FOLDS,
+    refine: Refinements = PLAIN,
+    exact: bool = False,
+    progress: bool | None = None,
+) -> TuneReport:
+    """Choose k1 and b for the index from judged queries by cross-validation (search.tuning)."""
+    judged, _ = _as_indexed(engine, load_judged_queries(path))
+    queries = [q for q in judged if any(g > 0 for g in judged[q].values())]
+    if len(queries) < max(folds, 2):
+        raise JudgementsError(
+            f"{path}: {len(queries)} judged queries with a relevant passage; tuning with "
+            f"{folds} folds needs at least {max(folds, 2)}"
+        )
+    show = sys.stderr.isatty() if progress is None else progress
+    started = time.perf_counter()
+
+    def ndcg(k1: float, b: float) -> dict[str, float]:
+        runs = _runs(engine, path, {q: None for q in queries}, k1, b, refine, exact, False)
+        return {q: ndcg_at(runs[q], judged[q], 10) for q in queries}
+
+    table = score_grid(queries, ndcg, progress=show)
+    scored, chosen, best = choose(table, queries, folds, path.name)
+    gain, error = earns_its_place(table, queries, folds)
+    return TuneReport(
+        collection=path.name,
+        queries=len(queries),
+        folds=tuple(scored),
+        defaults_ndcg_at_10=mean_of(table, (K1, B), queries),
+        cross_validated_ndcg_at_10=sum(f.ndcg_at_10 * f.queries for f in scored) / len(queries),
+        gain=gain,
+        gain_standard_error=error,
+        best_k1=best[0],
+        best_b=best[1],
+        best_ndcg_at_10=mean_of(table, best, queries),
+        chosen=chosen,
+        query_seconds=time.perf_counter() - started,
+    )
 
 
 def _as_indexed(
