@@ -20,6 +20,7 @@ COLD_SEEDS_X, COLD_REPORTS_X = 2.5, 3.0
 BUILD_X = 1.5  # from PDFs to a searchable index / extraction alone
 WARM_P50_X, WARM_P95_X = 8.0, 4.0  # / tantivy's
 TENX_FIRST_P95_MS = 40.0
+PAGE_P95_MS, PAGE_KB = 30.0, 150.0  # search serve's results page (issue 14)
 QUERY_RSS_MB = 120.0
 SIZE_X = 1.5  # / FTS5's
 
@@ -209,6 +210,16 @@ def targets(r: dict[str, Any]) -> list[str]:
                 f"index on disk ≤ {SIZE_X}x FTS5's",
                 f"{_mb(built[OURS]['size_mb'])} / {_mb(built['fts5']['size_mb'])} = {x:.2f}x",
                 _met(x <= SIZE_X),
+            ]
+        )
+    if page := r.get("web"):
+        rows.append(
+            [
+                f"`search serve` results page with facets, reports, p95 ≤ {PAGE_P95_MS:.0f} ms "
+                f"and ≤ {PAGE_KB:.0f} KB (issue 14)",
+                f"p50 {_ms(page['p50_ms'])}, p95 {_ms(page['p95_ms'])}; "
+                f"largest {page['largest_kb']:.0f} KB",
+                _met(page["p95_ms"] <= PAGE_P95_MS and page["largest_kb"] <= PAGE_KB),
             ]
         )
     return ["## Targets (issue 12)", "", *_table(["target", "measured", ""], rows)]

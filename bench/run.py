@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench import corpora, measure, profile, report
+from bench import corpora, measure, profile, report, web
 from bench.measure import CHILDREN, PYTHON, run_measured
 from bench.peers import NAMES, peer, peer_class
 from bench.queries import QUERIES, load_queries
@@ -262,6 +262,10 @@ def measure_corpus(
         imports = attempt(results, "import times", profile.import_times, built["ours"]["index"])
         results["imports"][corpus.name] = imports or []
     if corpus.name == "reports" and "ours" in built:
+        say("search serve's results page on the reports")
+        page = attempt(results, "results page", web.results_page, Path(built["ours"]["index"]))
+        if page is not None:
+            results["web"] = page
         say("profiling our warm queries on the reports")
         shares = attempt(results, "profile", profile.warm_profile, built["ours"]["index"], work)
         results["profile"] = shares or []

@@ -230,6 +230,9 @@ def test_the_copy_button_copies_the_reference(page: sync_api.Page, tmp_path: Pat
     expect(button).to_be_visible()  # shown by app.js only where there is a clipboard
     button.click()
     expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    # announced: a live region (role=status) says so, as a screen reader would read it
+    status = page.locator("#copy-status[role=status]")
+    expect(status).to_have_text("Reference copied to the clipboard.")
     assert page.evaluate("navigator.clipboard.readText()") == reference.inner_text()
     screenshot(page, tmp_path, "copied")
 
@@ -357,3 +360,42 @@ def test_no_wcag_a_or_aa_violations(
     assert not found, "\n".join(found)
     if name in ("search", "passage", "document"):
         screenshot(page, tmp_path, name)
+
+
+def _hang_up_mid_response(base: str, path: str) -> int:
+    """Ask for `path` with a tiny receive window, read a little, then reset the connection
+    (SO_LINGER 0: an RST, as a closed laptop lid or a killed tab does). Returns bytes read."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)  # the server must wait
+        client.settimeout(30)
+        client.connect((host, int(port)))
+        client.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        read = len(client.recv(512))
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    return read
+
+
+def test_the_server_survives_clients_that_hang_up_mid_response(
+    seed_index: Path, tmp_path: Path
+) -> None:
+    """Twenty resets in the middle of the biggest responses (every match exported, a whole
+    document): the same process then answers as before, and logs no error. Each response is
+    bigger than what the two sockets' buffers hold at first (16 KB of the server's, Linux's
+    tcp_wmem default, and the client's 4.5 KB), so the server is still writing when reset."""
+    log = tmp_path / "serve.log"
+    process, base = _start(seed_index, log)
+    try:
+        before = api(base, q="children")
+        paths = ["/export.md?q=children", "/export.csv?q=the+children", f"/document/{DOCUMENT}"]
+        for path in paths:
+            with urllib.request.urlopen(base + path, timeout=30) as whole:
+                assert len(whole.read()) > 24_000, path
+        for round_ in range(20):
+            assert _hang_up_mid_response(base, paths[round_ % len(paths)]) > 0
+        assert process.poll() is None, log.read_text(errors="replace")
+        assert api(base, q="children") == before
+    finally:
+        _stop(process)
+    logged = log.read_text(errors="replace")
+    assert "Traceback" not in logged and "Exception in ASGI application" not in logged, logged

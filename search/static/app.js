@@ -10,9 +10,16 @@ document.addEventListener("keydown", (event) => {
 for (const button of document.querySelectorAll("button.copy")) {
   if (!navigator.clipboard) continue;
   button.hidden = false;
+  // role="status" is a polite live region: a screen reader says what happened
+  const status = document.getElementById(button.dataset.status);
   button.addEventListener("click", async () => {
     const text = document.getElementById(button.dataset.copy).textContent;
-    await navigator.clipboard.writeText(text);
-    button.textContent = "Copied";
+    try {
+      await navigator.clipboard.writeText(text);
+      button.textContent = "Copied";
+      if (status) status.textContent = "Reference copied to the clipboard.";
+    } catch {
+      if (status) status.textContent = "Could not copy: select the reference and copy it.";
+    }
   });
 }
