@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from indexer.analysis import Token, analyse
+from indexer.analysis import Token, analyse, analysed_words
 
 BOLD_RED = "\x1b[1;31m"
 RESET = "\x1b[0m"
@@ -51,22 +51,25 @@ def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def find_matches(text: str, clauses: Iterable[MatchSpec]) -> list[tuple[int, int]]:
     """Character spans in `text` of every word (or phrase) that the clauses match."""
-    tokens = analyse(text, keep_stopwords=True)
     spans: list[tuple[int, int]] = []
     words: set[str] = set()
     prefixes: list[str] = []
+    phrases = []
     for clause in clauses:
         if clause.prefix is not None:
             prefixes.append(clause.prefix)
         elif clause.is_phrase:
-            spans.extend(phrase_spans(clause.sequence, tokens))
+            phrases.append(clause.sequence)
         else:
             words.update(clause.terms)
-    for token in tokens:
-        if token.stop:
-            continue
-        if token.text in words or any(token.text.startswith(p) for p in prefixes):
-            spans.append((token.start, token.end))
+    if phrases:
+        tokens = analyse(text, keep_stopwords=True)
+        for phrase in phrases:
+            spans.extend(phrase_spans(phrase, tokens))
+    starts = tuple(prefixes)
+    for word, stop, start, end in analysed_words(text):
+        if not stop and (word in words or (starts and word.startswith(starts))):
+            spans.append((start, end))
     return merge_spans(spans)
 
 

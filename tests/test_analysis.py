@@ -88,3 +88,32 @@ def test_fold_maps_every_table_character_one_for_one() -> None:
         assert fold(text) == f"a{replacement}b é{replacement}"
         assert len(fold(text)) == len(text)
     assert fold("plain ascii") == "plain ascii"
+
+
+def test_a_text_analysed_word_by_word_equals_the_chain_over_its_tokens() -> None:
+    """`analyse` runs the filters once per distinct word (a cache): the result must be what
+    the chain gives run over the whole token stream, for every text (the seeds, and odd
+    Unicode); `analysed_words` (highlighting) the same words without Token objects."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from indexer.analysis import FILTERS, analysed_words, split_words
+
+    from .conftest import SEEDS
+
+    def chain(text: str) -> list[tuple]:
+        tokens = split_words(text)
+        for step in FILTERS:
+            tokens = step(tokens)
+        return [(t.text, t.position, t.start, t.end, t.stop, t.surface) for t in tokens]
+
+    def check(text: str) -> None:
+        cached = analyse(text, keep_stopwords=True)
+        assert [(t.text, t.position, t.start, t.end, t.stop, t.surface) for t in cached] == (
+            chain(text)
+        )
+        assert list(analysed_words(text)) == [(t.text, t.stop, t.start, t.end) for t in cached]
+
+    for path in sorted(SEEDS.glob("*.txt")) + sorted(SEEDS.glob("*.md")):
+        check(path.read_text("utf-8"))
+    given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))(check)()
