@@ -221,8 +221,14 @@ def test_a_facet_narrows_and_going_back_restores_the_first_state(
     screenshot(page, tmp_path, "back")
 
 
-def test_the_copy_button_copies_the_reference(page: sync_api.Page, tmp_path: Path) -> None:
-    page.goto("/passage/" + quote(PASSAGE))
+def test_a_hit_opens_its_passage_whose_reference_the_copy_button_copies(
+    page: sync_api.Page, tmp_path: Path
+) -> None:
+    page.goto("/?q=" + quote('"relationship with their PA"'))
+    hit = page.locator(".hit").filter(has=page.locator(".key code", has_text=PASSAGE))
+    hit.get_by_role("link").click()  # its title
+    page.wait_for_url("**/passage/**")
+    assert page.url.endswith("/passage/" + quote(PASSAGE, safe=""))
     reference = page.locator("#reference")
     cited = "Ofsted, Inspection of Camden local authority children's services, 21 June 2022"
     expect(reference).to_contain_text(f"{cited}, paragraph 27")
