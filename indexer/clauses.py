@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 TEXT_FIELD = "text"  # the passages' words; other fields are metadata
+ROLE_FIELD = "role"  # a passage's role (indexer.roles)
 
 
 @dataclass(frozen=True)

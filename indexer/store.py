@@ -232,7 +232,11 @@ class Store:
         """Docnums of the passages a field clause matches (a sorted numpy array), unscored."""
         import numpy as np
 
-        return np.asarray(self._whoosh.matching(clause), dtype=np.int64)
+        return np.asarray(self.matching(clause), dtype=np.int64)
+
+    def matching(self, clause: TermClause) -> list[int]:
+        """The same as a list, without numpy."""
+        return self._whoosh.matching(clause)
 
     def text_terms_with_prefix(self, prefix: str) -> list[str]:
         return self._whoosh.terms_with_prefix(prefix)

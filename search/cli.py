@@ -526,6 +526,8 @@ def _recorded_roots(index_dir: Path) -> list[Path]:
 @click.option("--k1", type=K1_RANGE, help=f"BM25 k1 (default: the index's, else {K1:g}).")
 @click.option("--b", type=B_RANGE, help=f"BM25 b (default: the index's, else {B:g}).")
 @click.option("--exact", is_flag=True, help="Do not expand acronyms and spellings (CSE, behavior).")
+@click.option("--no-role-weights", "plain_roles", is_flag=True,
+              help="Rank recommendations as other passages (default: a little lower).")  # fmt: skip
 @click.option(
     "--color",
     "--colour",
@@ -560,6 +562,7 @@ def query_command(
     k1: float | None,
     b: float | None,
     exact: bool,
+    plain_roles: bool,
     color: str,
     heading_boost: float,
     proximity: bool,
@@ -599,6 +602,7 @@ def query_command(
             refine=_refinements(heading_boost, proximity, rm3),
             per_document=per_document,
             exact=exact,
+            role_weights=not plain_roles,
         )
     except (QueryError, FilterError) as error:
         raise click.UsageError(str(error)) from None
@@ -826,6 +830,12 @@ def serve_command(port: int, host: str, index_dir: Path) -> None:
 @click.option("--b", type=B_RANGE, help=f"BM25 b (default: the index's, else {B:g}).")
 @click.option("--exact", is_flag=True, help="Judged files: no acronym and spelling expansion.")
 @click.option(
+    "--no-role-weights",
+    "plain_roles",
+    is_flag=True,
+    help="Judged files: recommendations rank as others (as collections always do).",
+)
+@click.option(
     "--tune",
     is_flag=True,
     help="Judged files: choose k1 and b for the index by cross-validation (search.tuning).",
@@ -841,6 +851,7 @@ def eval_command(
     k1: float | None,
     b: float | None,
     exact: bool,
+    plain_roles: bool,
     tune: bool,
     folds: int,
     save: bool,
@@ -870,15 +881,16 @@ def eval_command(
     try:
         refine = _refinements(heading_boost, proximity, rm3)
         if tune:
-            _tune(path, index_dir, folds, save, refine, exact, as_json)
+            _tune(path, index_dir, folds, save, refine, (exact, not plain_roles), as_json)
             return
         if path.is_dir():  # a collection keeps its own settings, not the index's
-            report = evaluate_collection(
-                path, k1=K1 if k1 is None else k1, b=B if b is None else b, refine=refine
-            )
+            k1, b = (K1 if k1 is None else k1), (B if b is None else b)
+            report = evaluate_collection(path, k1=k1, b=b, refine=refine)  # plain BM25
         else:
             engine = _open_engine(index_dir)
-            report = evaluate_judged_file(engine, path, k1=k1, b=b, refine=refine, exact=exact)
+            report = evaluate_judged_file(
+                engine, path, k1=k1, b=b, refine=refine, exact=exact, role_weights=not plain_roles
+            )
     except JudgementsError as error:
         raise click.UsageError(str(error)) from None
     if report.not_in_index:
@@ -914,14 +926,23 @@ def eval_command(
 
 
 def _tune(
-    path: Path, index_dir: Path, folds: int, save: bool, refine: Any, exact: bool, as_json: bool
+    path: Path,
+    index_dir: Path,
+    folds: int,
+    save: bool,
+    refine: Any,
+    plain: tuple[bool, bool],
+    as_json: bool,
 ) -> None:
     """search eval --tune: the cross-validated choice of k1 and b, kept with --save."""
     from search.evaluate import tune_judged_file
 
     engine = _open_engine(index_dir)
     try:
-        report = tune_judged_file(engine, path, folds=folds, refine=refine, exact=exact)
+        exact, role_weights = plain
+        report = tune_judged_file(
+            engine, path, folds=folds, refine=refine, exact=exact, role_weights=role_weights
+        )
     finally:
         engine.close()
     if save:

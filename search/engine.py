@@ -43,7 +43,7 @@ from search.filters import (
 from search.grouping import group_by_document
 from search.highlight import find_matches
 from search.query import parse_query
-from search.ranking import Ranker, Ranking, bag_of_words
+from search.ranking import ROLE_WEIGHTS, Ranker, Ranking, bag_of_words
 from search.rerank import Refinements
 from search.suggest import closest_word, corrected
 
@@ -230,6 +230,7 @@ class Engine:
         k1: float | None = None,
         b: float | None = None,
         refine: Refinements = PLAIN,
+        role_weights: bool = True,
     ) -> list[tuple[str, float]]:
         """Documents for a bag of words, as IR test collections are run: every word of `text`
         (no operators), a word said twice counting twice, each document scored by its best
@@ -240,7 +241,8 @@ class Engine:
             return []
         if refine.rm3:
             weights = self.ranker.rm3(weights, refine, k1, b)
-        _, ranked = self.ranker.rank(bag_of_words(weights), None, k1, b)
+        roles = ROLE_WEIGHTS if role_weights else ()
+        _, ranked = self.ranker.rank(bag_of_words(weights), None, k1, b, weights=roles)
         if refine.heading_boost or refine.proximity:
             ranked = self.ranker.refine(ranked, list(weights), refine, k1, b)
         best: dict[str, float] = {}
@@ -271,6 +273,7 @@ class Engine:
         highlight: bool = True,
         per_document: int | None = None,
         exact: bool = False,
+        role_weights: bool = True,
     ) -> SearchResult:
         """Rank passages for `text` by BM25. Filters narrow by the inspection year, publication
         date, source file, local authority, overall-effectiveness grade and kind of the document;
@@ -279,6 +282,7 @@ class Engine:
         `per_document`: at most that many passages of a document, grouped (search.grouping).
         Acronyms and spellings of the synonyms table count with their other form as one term
         (search.synonyms) unless `exact`, or on the "matcher" path, which stays plain BM25.
+        `role_weights`: recommendations rank a little lower (search.ranking.ROLE_WEIGHTS).
 
         Raises QueryError when nothing in the query can be searched for, FilterError for an
         unusable filter value.
@@ -292,7 +296,10 @@ class Engine:
             new = {t: w for t, w in weights.items() if t not in query_terms}
             query = bag_of_words(new, query)
         whole = refine.heading_boost or refine.proximity or per_document is not None
-        total, ranked = self.ranker.rank(query, allowed, k1, b, limit=None if whole else limit)
+        weights = ROLE_WEIGHTS if role_weights else ()
+        total, ranked = self.ranker.rank(
+            query, allowed, k1, b, limit=None if whole else limit, weights=weights
+        )
         if refine.heading_boost or refine.proximity:
             ranked = self.ranker.refine(ranked, query_terms, refine, k1, b)
         if per_document is not None:
@@ -312,7 +319,8 @@ class Engine:
         """How many passages matching `text` within `filters` fall in each kind, inspection
         year, authority, grade, publisher and role (search.facets): every match counted."""
         compiled, allowed = self._compile(text, filters or Filters(), exact)
-        docnums = self.ranker.matches(compiled.query, allowed, *self._parameters(None, None))
+        k1, b = self._parameters(None, None)
+        _, docnums = self.ranker.scored(compiled.query, allowed, k1, b, ROLE_WEIGHTS)
         if self._facets is None:
             documents, roles = self.store.owners("doc_id"), self.store.owners("role")
             self._facets = FacetTable.build(documents, roles, self.store.documents)

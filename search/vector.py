@@ -205,6 +205,15 @@ class VectorScorer:
         return marks
 
 
+def reweighted(
+    scores: np.ndarray, docnums: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scores multiplied by each passage's weight, re-sorted best first (ties: docnum)."""
+    scores = scores * weights[docnums]
+    order = np.lexsort((docnums, -scores))
+    return scores[order], docnums[order]
+
+
 def as_pairs(scores: np.ndarray, docnums: np.ndarray, limit: int | None = None) -> list[Any]:
     """The first `limit` results as (score, docnum) pairs of Python numbers."""
     if limit is not None:

@@ -11,6 +11,7 @@ from indexer.analysis import terms
 from indexer.bm25 import bm25_idf, bm25_score, bm25_term_weight
 from indexer.pipeline import build_index
 from search.engine import Engine
+from search.ranking import ROLE_WEIGHTS
 
 
 def test_idf_and_tf_parts_by_hand() -> None:
@@ -67,10 +68,13 @@ def test_every_seed_hit_scores_as_the_formula_says(engine: Engine, query: str) -
     avgdl = sum(map(len, analysed.values())) / len(analysed)
     query_terms = terms(query)
     df = {t: sum(t in set(a) for a in analysed.values()) for t in query_terms}
-    result = engine.search(query, limit=None)
-    assert result.total == sum(any(t in a for t in query_terms) for a in analysed.values())
-    for hit in result.results:
-        expected = bm25_score(query_terms, analysed[hit.citation], df, len(analysed), avgdl)
-        assert hit.score == pytest.approx(expected, rel=1e-9)
-    scores = [h.score for h in result.results]
-    assert scores == sorted(scores, reverse=True)
+    for role_weights in (False, True):
+        result = engine.search(query, limit=None, role_weights=role_weights)
+        assert result.total == sum(any(t in a for t in query_terms) for a in analysed.values())
+        for hit in result.results:
+            expected = bm25_score(query_terms, analysed[hit.citation], df, len(analysed), avgdl)
+            if role_weights:  # the default: a recommendation's score is multiplied by its weight
+                expected *= dict(ROLE_WEIGHTS).get(hit.role, 1.0)
+            assert hit.score == pytest.approx(expected, rel=1e-9)
+        scores = [h.score for h in result.results]
+        assert scores == sorted(scores, reverse=True)

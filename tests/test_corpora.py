@@ -185,9 +185,10 @@ def test_bournemouth_christchurch_and_poole_however_spelt(both, documents) -> No
 # The Ofsted judged set (tests/judged/README.md): written before any ranking, graded by two
 # readers who did not write the queries (round 1) and by the lead (round 2: what the acronym
 # expansion added). The floors are what the defaults (BM25 k1 1.2, b 0.75, acronyms and
-# spellings expanded) score, rounded down: a change that ranks worse fails.
+# spellings expanded, recommendations weighted 0.8) score, rounded down: 0.8085 and 0.8353; a
+# change that ranks worse fails.
 JUDGED = ROOT / "tests" / "judged"
-OFSTED_FLOORS = {"ofsted-tune.tsv": 0.800, "ofsted-held.tsv": 0.826}
+OFSTED_FLOORS = {"ofsted-tune.tsv": 0.808, "ofsted-held.tsv": 0.835}
 
 
 @pytest.mark.parametrize("part", sorted(OFSTED_FLOORS))

@@ -43,10 +43,13 @@ def both(seed_index: Path) -> tuple[Engine, Engine]:
     return Engine.open(seed_index, vector=False), Engine.open(seed_index, vector=True)
 
 
-def _same(whoosh: Engine, arrays: Engine, query: str, **filters: str) -> None:
-    # plain BM25 both ways: the acronym expansion runs on the arrays only (search.synonyms)
-    expected = whoosh.search(query, limit=None, exact=True, **filters)
-    got = arrays.search(query, limit=None, exact=True, **filters)
+def _same(
+    whoosh: Engine, arrays: Engine, query: str, role_weights: bool = True, **filters: str
+) -> None:
+    # no acronym expansion: it runs on the arrays only (search.synonyms); the role weights
+    # (search.ranking) run on both
+    expected = whoosh.search(query, limit=None, exact=True, role_weights=role_weights, **filters)
+    got = arrays.search(query, limit=None, exact=True, role_weights=role_weights, **filters)
     assert got.total == expected.total
     assert [h.citation for h in got.results] == [h.citation for h in expected.results]
     for mine, theirs in zip(got.results, expected.results, strict=True):
@@ -59,11 +62,51 @@ def test_operators_rank_the_same_both_ways(both: tuple[Engine, Engine], query: s
     _same(*both, query)
 
 
-def test_every_judged_query_ranks_the_same_both_ways(both: tuple[Engine, Engine]) -> None:
+@pytest.mark.parametrize("role_weights", [True, False], ids=["role weights", "plain BM25"])
+def test_every_judged_query_ranks_the_same_both_ways(
+    both: tuple[Engine, Engine], role_weights: bool
+) -> None:
     queries = list(load_judged_queries(JUDGED))
     assert len(queries) >= 20
     for query in queries:
-        _same(*both, query)
+        _same(*both, query, role_weights)
+
+
+def test_recommendations_rank_lower_the_same_both_ways(tmp_path: Path) -> None:
+    """A recommendation that BM25 alone puts first (its words, in fewer others) goes below the
+    finding when weighted, by both paths alike, and a query for recommendations only keeps
+    its order (they all weigh the same)."""
+    corpus = write_corpus(
+        tmp_path / "c",
+        {
+            "a.txt": (
+                "Leaders know the missing children well and return interviews are thorough, "
+                "so children who go missing are found and helped quickly.\n\n"
+                "What needs to improve\n\n"
+                "Ensure that children who go missing have return interviews.\n\n"
+                "Ensure that missing children are helped.\n"
+            ),
+        },
+    )
+    build_index([corpus], tmp_path / "i")
+    whoosh, arrays = (
+        Engine.open(tmp_path / "i", vector=False),
+        Engine.open(tmp_path / "i", vector=True),
+    )
+    plain = arrays.search("missing children return interviews", role_weights=False).results
+    assert plain[0].role == "recommendation"  # BM25 alone: the short line
+    for engine in (whoosh, arrays):
+        weighted = engine.search("missing children return interviews").results
+        assert weighted[0].role == "finding"
+        scores = {h.citation: h.score for h in weighted}
+        assert scores[plain[0].citation] == pytest.approx(0.8 * plain[0].score, rel=1e-12)
+    _same(whoosh, arrays, "missing children return interviews")
+    _same(whoosh, arrays, "missing children role:recommendation")
+    only = [h.citation for h in arrays.search("missing children role:recommendation").results]
+    assert only == [
+        h.citation
+        for h in arrays.search("missing children role:recommendation", role_weights=False).results
+    ]
 
 
 @pytest.mark.parametrize(
