@@ -881,7 +881,8 @@ def eval_command(
     try:
         refine = _refinements(heading_boost, proximity, rm3)
         if tune:
-            _tune(path, index_dir, folds, save, refine, (exact, not plain_roles), as_json)
+            options = {"refine": refine, "exact": exact, "role_weights": not plain_roles}
+            _tune(path, index_dir, folds, save, options, as_json)
             return
         if path.is_dir():  # a collection keeps its own settings, not the index's
             k1, b = (K1 if k1 is None else k1), (B if b is None else b)
@@ -926,23 +927,14 @@ def eval_command(
 
 
 def _tune(
-    path: Path,
-    index_dir: Path,
-    folds: int,
-    save: bool,
-    refine: Any,
-    plain: tuple[bool, bool],
-    as_json: bool,
+    path: Path, index_dir: Path, folds: int, save: bool, options: dict[str, Any], as_json: bool
 ) -> None:
     """search eval --tune: the cross-validated choice of k1 and b, kept with --save."""
     from search.evaluate import tune_judged_file
 
     engine = _open_engine(index_dir)
     try:
-        exact, role_weights = plain
-        report = tune_judged_file(
-            engine, path, folds=folds, refine=refine, exact=exact, role_weights=role_weights
-        )
+        report = tune_judged_file(engine, path, folds=folds, **options)
     finally:
         engine.close()
     if save:

@@ -22,16 +22,17 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from indexer.bm25 import K1, B
 from indexer.display import shown
 from search.engine import PLAIN, CitationNotFound, Engine, QueryError
 from search.metrics import Scores, evaluate, ndcg_at
 from search.rerank import Refinements
-from search.tuning import FOLDS, TuneReport, choose, earns_its_place, mean_of, score_grid
+from search.tuning import FOLDS, TuneReport, choose, score_grid
 
 DEPTH = 1000  # documents retrieved per query (trec_eval's and BEIR's usual depth)
 EXAMPLES = 5  # unknown judged documents named in a report
@@ -255,7 +256,8 @@ def evaluate_judged_file(
     show = sys.stderr.isatty() if progress is None else progress
     k1, b = (engine.parameters.k1 if k1 is None else k1), (engine.parameters.b if b is None else b)
     started = time.perf_counter()
-    runs = _runs(engine, path, judged, k1, b, refine, (exact, role_weights), show)
+    options = {"k1": k1, "b": b, "refine": refine, "exact": exact, "role_weights": role_weights}
+    runs = _runs(engine, path, judged, show, **options)
     done = time.perf_counter()
     scores = evaluate(runs, judged)
     documents = len(engine.documents())
@@ -275,30 +277,13 @@ def _with_roles(report: EvalReport, role_weights: bool) -> EvalReport:
 
 
 def _runs(
-    engine: Engine,
-    path: Path,
-    judged: Mapping[str, object],
-    k1: float,
-    b: float,
-    refine: Refinements,
-    plain: tuple[bool, bool],
-    show: bool,
+    engine: Engine, path: Path, queries: Iterable[str], show: bool, **options: Any
 ) -> dict[str, list[str]]:
-    """Each judged query's passages, best first, to DEPTH; `plain`: (exact, role weights)."""
+    """Each judged query's passages, best first, to DEPTH (`options`: Engine.search's)."""
     runs = {}
-    exact, role_weights = plain
-    for query in _progress(judged, show):
+    for query in _progress(queries, show):
         try:
-            found = engine.search(
-                query,
-                limit=DEPTH,
-                k1=k1,
-                b=b,
-                refine=refine,
-                highlight=False,
-                exact=exact,
-                role_weights=role_weights,
-            )
+            found = engine.search(query, limit=DEPTH, highlight=False, **options)
         except QueryError as error:
             raise JudgementsError(f"{path}: the judged query '{shown(query)}': {error}") from None
         runs[query] = [h.citation for h in found.results]
@@ -327,27 +312,12 @@ def tune_judged_file(
     started = time.perf_counter()
 
     def ndcg(k1: float, b: float) -> dict[str, float]:
-        plain = (exact, role_weights)
-        runs = _runs(engine, path, {q: None for q in queries}, k1, b, refine, plain, False)
+        runs = _runs(engine, path, queries, False, **options, k1=k1, b=b)
         return {q: ndcg_at(runs[q], judged[q], 10) for q in queries}
 
-    table = score_grid(queries, ndcg, progress=show)
-    scored, chosen, best = choose(table, queries, folds, path.name)
-    gain, error = earns_its_place(table, queries, folds)
-    return TuneReport(
-        collection=path.name,
-        queries=len(queries),
-        folds=tuple(scored),
-        defaults_ndcg_at_10=mean_of(table, (K1, B), queries),
-        cross_validated_ndcg_at_10=sum(f.ndcg_at_10 * f.queries for f in scored) / len(queries),
-        gain=gain,
-        gain_standard_error=error,
-        best_k1=best[0],
-        best_b=best[1],
-        best_ndcg_at_10=mean_of(table, best, queries),
-        chosen=chosen,
-        query_seconds=time.perf_counter() - started,
-    )
+    options = {"refine": refine, "exact": exact, "role_weights": role_weights}
+    report = choose(score_grid(queries, ndcg, progress=show), queries, folds, path.name)
+    return replace(report, query_seconds=time.perf_counter() - started)
 
 
 def _as_indexed(
@@ -412,7 +382,7 @@ def describe(refine: Refinements) -> str:
     return " + ".join(["BM25", *parts])
 
 
-def _progress(items: Mapping[str, object], show: bool) -> Iterator[str]:
+def _progress(items: Iterable[str], show: bool) -> Iterator[str]:
     from tqdm import tqdm
 
     yield from tqdm(list(items), unit="query", disable=not show, leave=False, dynamic_ncols=True)

@@ -56,7 +56,8 @@ class Ranker:
         self.last_path: str | None = None  # "arrays" or "matcher": what ranked the last query
         self._last: tuple[Any, Any, Any] | None = None  # (key, scores, docnums) of the last
         self._roles: dict[str, list[int]] = {}
-        self._weight_arrays: dict[RoleWeights, Any] = {}
+        self._weight_arrays: dict[RoleWeights, Any] = {}  # by docnum, for the arrays
+        self._weight_maps: dict[RoleWeights, dict[int, float]] = {}  # for the matcher
 
     def rank(
         self,
@@ -129,7 +130,11 @@ class Ranker:
         self, ranked: list[tuple[float, int]], weights: RoleWeights
     ) -> list[tuple[float, int]]:
         """The matcher's ranking with the role weights applied, in the arrays' order."""
-        factor = {d: w for role, w in weights for d in self._role_docnums(role)}
+        if weights not in self._weight_maps:
+            self._weight_maps[weights] = {
+                d: w for role, w in weights for d in self._role_docnums(role)
+            }
+        factor = self._weight_maps[weights]
         weighted = [(score * factor.get(docnum, 1.0), docnum) for score, docnum in ranked]
         return sorted(weighted, key=lambda pair: (-pair[0], pair[1]))
 

@@ -131,23 +131,36 @@ def earns_its_place(table: PerQuery, queries: Sequence[str], folds: int) -> tupl
     return mean, spread / math.sqrt(len(gains))
 
 
-def choose(
-    table: PerQuery, queries: Sequence[str], folds: int, source: str
-) -> tuple[list[Fold], Parameters, Point]:
-    """The folds, the parameters to keep, and the point best on every query."""
+def choose(table: PerQuery, queries: Sequence[str], folds: int, source: str) -> TuneReport:
+    """What the cross-validation measured, and the parameters to keep (the defaults unless
+    the gain earns its place); `query_seconds` is left for the caller to fill."""
     scored = cross_validate(table, queries, folds)
     cv = sum(f.ndcg_at_10 * f.queries for f in scored) / len(queries)
     defaults = mean_of(table, (K1, B), queries)
     best = best_point(table, queries)
     gain, error = earns_its_place(table, queries, folds)
-    if gain <= error or best == (K1, B):
-        return scored, Parameters(), best
-    why = (
-        f"search eval --tune on {source}: {len(queries)} queries, {folds}-fold cross-validated "
-        f"nDCG@10 {cv:.4f} against {defaults:.4f} for k1={K1:g} b={B:g} "
-        f"(gain {gain:.4f}, standard error {error:.4f})"
+    chosen = Parameters()
+    if gain > error and best != (K1, B):
+        why = (
+            f"search eval --tune on {source}: {len(queries)} queries, {folds}-fold "
+            f"cross-validated nDCG@10 {cv:.4f} against {defaults:.4f} for k1={K1:g} b={B:g} "
+            f"(gain {gain:.4f}, standard error {error:.4f})"
+        )
+        chosen = Parameters(best[0], best[1], why)
+    return TuneReport(
+        collection=source,
+        queries=len(queries),
+        folds=tuple(scored),
+        defaults_ndcg_at_10=defaults,
+        cross_validated_ndcg_at_10=cv,
+        gain=gain,
+        gain_standard_error=error,
+        best_k1=best[0],
+        best_b=best[1],
+        best_ndcg_at_10=mean_of(table, best, queries),
+        chosen=chosen,
+        query_seconds=0.0,
     )
-    return scored, Parameters(best[0], best[1], why), best
 
 
 def mean_of(table: PerQuery, point: Point, queries: Sequence[str]) -> float:

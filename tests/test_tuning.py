@@ -92,11 +92,12 @@ def test_defaults_are_kept_unless_cross_validation_beats_them() -> None:
     # best in sample (0.53 against 0.5), but cross-validated 0.35
     table = {p: {q: 0.5 for q in queries} for p in grid()}
     table[(2.0, 0.3)] = {q: (0.95 if i % 5 < 2 else 0.25) for i, q in enumerate(queries)}
-    scored, chosen, best = choose(table, queries, 5, "t")
-    assert best == (2.0, 0.3) and chosen == Parameters()
-    assert sum(f.queries for f in scored) == len(queries)
+    report = choose(table, queries, 5, "t")
+    assert (report.best_k1, report.best_b) == (2.0, 0.3) and report.chosen == Parameters()
+    assert report.cross_validated_ndcg_at_10 == pytest.approx(0.35)
+    assert sum(f.queries for f in report.folds) == len(queries)
     table[(0.8, 0.6)] = {q: 0.7 for q in queries}  # better on every query
-    _, chosen, _ = choose(table, queries, 5, "t")
+    chosen = choose(table, queries, 5, "t").chosen
     assert (chosen.k1, chosen.b) == (0.8, 0.6) and "5-fold" in chosen.chosen_by
 
 
