@@ -62,12 +62,16 @@ def find_matches(text: str, clauses: Iterable[MatchSpec]) -> list[tuple[int, int
             phrases.append(clause.sequence)
         else:
             words.update(clause.terms)
-    if phrases:
+    every: Iterable[tuple[str, bool, int, int]]
+    if phrases:  # phrases need the tokens; the words are then read from them
         tokens = analyse(text, keep_stopwords=True)
         for phrase in phrases:
             spans.extend(phrase_spans(phrase, tokens))
+        every = ((t.text, t.stop, t.start, t.end) for t in tokens)
+    else:
+        every = analysed_words(text)
     starts = tuple(prefixes)
-    for word, stop, start, end in analysed_words(text):
+    for word, stop, start, end in every:
         if not stop and (word in words or (starts and word.startswith(starts))):
             spans.append((start, end))
     return merge_spans(spans)

@@ -28,6 +28,7 @@ FOLDS = 5
 
 Point = tuple[float, float]
 PerQuery = Mapping[Point, Mapping[str, float]]  # (k1, b) -> query -> nDCG@10
+Held = dict[str, Point]  # query -> the point chosen on the folds it is not in
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,12 @@ def best_point(table: PerQuery, queries: Sequence[str]) -> Point:
     return max(table, key=key)
 
 
-def cross_validate(table: PerQuery, queries: Sequence[str], folds: int = FOLDS) -> list[Fold]:
-    """Each fold scored by the point best on the others (query i in fold i mod folds)."""
-    held = held_out_points(table, queries, folds)
+def cross_validate(
+    table: PerQuery, queries: Sequence[str], folds: int = FOLDS, held: Held | None = None
+) -> list[Fold]:
+    """Each fold scored by the point best on the others (query i in fold i mod folds);
+    `held`: held_out_points, if the caller has them already."""
+    held = held or held_out_points(table, queries, folds)
     result = []
     for fold in range(folds):
         members = [q for i, q in enumerate(queries) if i % folds == fold]
@@ -105,7 +109,7 @@ def cross_validate(table: PerQuery, queries: Sequence[str], folds: int = FOLDS) 
     return result
 
 
-def held_out_points(table: PerQuery, queries: Sequence[str], folds: int) -> dict[str, Point]:
+def held_out_points(table: PerQuery, queries: Sequence[str], folds: int) -> Held:
     """For each query, the point chosen on the folds it is not in."""
     if not 2 <= folds <= len(queries):
         raise ValueError(
@@ -119,12 +123,11 @@ def held_out_points(table: PerQuery, queries: Sequence[str], folds: int) -> dict
     return chosen
 
 
-def earns_its_place(table: PerQuery, queries: Sequence[str], folds: int) -> tuple[float, float]:
+def earns_its_place(table: PerQuery, queries: Sequence[str], held: Held) -> tuple[float, float]:
     """The mean per-query gain of the cross-validated choice over the defaults, and its
     standard error. A change is kept only when the gain exceeds one standard error (the
     one-standard-error rule, Hastie, Tibshirani & Friedman 7.10): a gain of 0.001 on 48
     queries is noise, not a reason to move an index off the usual values."""
-    held = held_out_points(table, queries, folds)
     gains = [table[held[q]][q] - table[(K1, B)][q] for q in queries]
     mean = sum(gains) / len(gains)
     spread = math.sqrt(sum((g - mean) ** 2 for g in gains) / (len(gains) - 1))
@@ -134,11 +137,12 @@ def earns_its_place(table: PerQuery, queries: Sequence[str], folds: int) -> tupl
 def choose(table: PerQuery, queries: Sequence[str], folds: int, source: str) -> TuneReport:
     """What the cross-validation measured, and the parameters to keep (the defaults unless
     the gain earns its place); `query_seconds` is left for the caller to fill."""
-    scored = cross_validate(table, queries, folds)
+    held = held_out_points(table, queries, folds)
+    scored = cross_validate(table, queries, folds, held)
     cv = sum(f.ndcg_at_10 * f.queries for f in scored) / len(queries)
     defaults = mean_of(table, (K1, B), queries)
     best = best_point(table, queries)
-    gain, error = earns_its_place(table, queries, folds)
+    gain, error = earns_its_place(table, queries, held)
     chosen = Parameters()
     if gain > error and best != (K1, B):
         why = (

@@ -223,13 +223,19 @@ def test_skipped_files_are_reported_failed_files_exit_1(tmp_path: Path) -> None:
     assert "1 skipped, 1 failed" in result.stdout
 
 
-def test_query_updates_a_stale_index_first_and_says_so(tmp_path: Path) -> None:
+def _one_file_indexed(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A corpus of one file, indexed: the corpus folder and the --index arguments."""
     corpus = tmp_path / "c"
     corpus.mkdir()
     (corpus / "a.txt").write_text("Alpha paragraph.\n")
-    runner = CliRunner()
     index = ["--index", str(tmp_path / "i")]
-    assert runner.invoke(cli, ["index", str(corpus), *index]).exit_code == 0
+    assert CliRunner().invoke(cli, ["index", str(corpus), *index]).exit_code == 0
+    return corpus, index
+
+
+def test_query_updates_a_stale_index_first_and_says_so(tmp_path: Path) -> None:
+    corpus, index = _one_file_indexed(tmp_path)
+    runner = CliRunner()
     (corpus / "b.txt").write_text("Zebra paragraph.\n")
     result = runner.invoke(cli, ["query", "zebra", *index])
     assert "Updated the index first: 1 new since it was built." in result.stderr
@@ -239,12 +245,8 @@ def test_query_updates_a_stale_index_first_and_says_so(tmp_path: Path) -> None:
 def test_query_records_the_new_times_of_touched_files_quietly(tmp_path: Path) -> None:
     import os
 
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text("Alpha paragraph.\n")
+    corpus, index = _one_file_indexed(tmp_path)
     runner = CliRunner()
-    index = ["--index", str(tmp_path / "i")]
-    assert runner.invoke(cli, ["index", str(corpus), *index]).exit_code == 0
     os.utime(corpus / "a.txt", ns=(10**18, 10**18))  # a copy or a checkout: same content
     result = runner.invoke(cli, ["query", "alpha", *index])
     assert result.exit_code == 0 and "a#1" in result.stdout and result.stderr == ""
@@ -258,12 +260,8 @@ def test_query_warns_when_the_index_is_too_stale_to_update_quickly(
     import search.cli
 
     monkeypatch.setattr(search.cli, "AUTO_UPDATE_FILES", 0)
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text("Alpha paragraph.\n")
+    corpus, index = _one_file_indexed(tmp_path)
     runner = CliRunner()
-    index = ["--index", str(tmp_path / "i")]
-    runner.invoke(cli, ["index", str(corpus), *index])
     (corpus / "a.txt").write_text("Alpha changed paragraph.\n")
     result = runner.invoke(cli, ["query", "alpha", *index])
     assert result.exit_code == 0
