@@ -73,6 +73,24 @@ def test_after_a_build(seed_index: Path) -> None:
     assert store.passage_count() == len(store.lengths())
 
 
+def test_the_writer_codec_leaves_segments_of_whoosh_s_own_codec(tmp_path: Path) -> None:
+    """The writer's codec (no length statistics) is not kept in the index: its segments name
+    whoosh's codec, so reading one needs nothing of ours but the schema's analyzer. The exact
+    length is a column, never postings."""
+    index = tmp_path / "index"
+    build_index([write_corpus(tmp_path / "c", {"a.txt": _paragraphs("leavers", 30)})], index)
+    store = Store.open(index)
+    (toc,) = store.generation.glob("_*.toc")
+    table = toc.read_bytes()
+    assert b"W3Codec" in table and b"WriterCodec" not in table
+    reader = whoosh_reader(store)
+    assert reader.doc_frequency("text", "leaver") == 30
+    assert "length" not in reader.indexed_field_names()
+    lengths = list(reader.column_reader("length"))
+    assert len(lengths) == 30 and min(lengths) >= 4  # "care leaver plan child" and a number
+    store.close()
+
+
 def test_after_updates_with_deletions_and_runs_in_several_segments(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "c", {"a.txt": _paragraphs("leavers", 300)})
     index = tmp_path / "index"
