@@ -22,8 +22,11 @@ open reader (indexer.store).
 from __future__ import annotations
 
 import ast
+import bisect
 import math
+import mmap
 import os
+import sys
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
@@ -157,6 +160,12 @@ _MAGIC = b"\x93NUMPY"
 
 def _expected_size(head: bytes) -> int | None:
     """The file size an .npy header announces (numpy's format 1.0-3.0), None if unreadable."""
+    layout = _layout(head)
+    return None if layout is None else layout[0] + layout[2] * layout[3]
+
+
+def _layout(head: bytes) -> tuple[int, str, int, int] | None:
+    """(where the data starts, dtype descr, item count, item size) from an .npy header."""
     if not head.startswith(_MAGIC) or len(head) < 12:
         return None
     wide = head[6] >= 2
@@ -164,11 +173,25 @@ def _expected_size(head: bytes) -> int | None:
     start = (12 if wide else 10) + length
     try:
         header = ast.literal_eval(head[12 if wide else 10 : start].decode("latin-1"))
-        itemsize = int(str(header["descr"]).lstrip("<>|=")[1:])
+        descr = str(header["descr"])
+        itemsize = int(descr.lstrip("<>|=")[1:])
         count = math.prod(int(n) for n in header["shape"])
     except (ValueError, SyntaxError, KeyError, TypeError, MemoryError):
         return None
-    return start + count * itemsize
+    return start, descr, count, itemsize
+
+
+# The .npy types we write, as the struct codes of memoryview.cast (little-endian machines)
+_CODES = {
+    "<i4": "i",
+    "<i8": "q",
+    "<u8": "Q",
+    "<u4": "I",
+    "<u2": "H",
+    "|u1": "B",
+    "<f8": "d",
+    "|b1": "?",
+}
 
 
 class Arrays:
@@ -177,6 +200,7 @@ class Arrays:
     def __init__(self, generation: Path) -> None:
         self.generation = generation
         self._loaded: dict[str, Any] = {}
+        self._views: dict[str, tuple[memoryview, int]] = {}
 
     def get(self, name: str) -> Any:
         if name not in self._loaded:
@@ -191,6 +215,39 @@ class Arrays:
             self._loaded[name] = np.asarray(array)  # a plain read-only view of the map
         return self._loaded[name]
 
+    def view(self, name: str) -> tuple[memoryview, int]:
+        """A file's items as a flat memoryview of the map, and its item size, without numpy:
+        numbers as their struct code, fixed-width bytes (terms) as bytes ("B")."""
+        if name not in self._views:
+            path = self.generation / f"{PREFIX}{name}{SUFFIX}"
+            with path.open("rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+            layout = _layout(bytes(mapped[:_HEAD]))
+            if layout is None or layout[0] + layout[2] * layout[3] != size:
+                raise ValueError(f"{path} is not a whole array")
+            start, descr, count, itemsize = layout
+            code = "B" if descr.startswith("|S") else _CODES.get(descr)
+            if code is None or (sys.byteorder != "little" and itemsize > 1):
+                raise ValueError(f"{path}: {descr} arrays are not read without numpy")
+            data = memoryview(mapped)[start : start + count * itemsize]
+            self._views[name] = (data.cast(code), itemsize)
+        return self._views[name]
+
+    def postings_lists(self, field: str, term: str) -> tuple[memoryview, memoryview]:
+        """(docnums, counts) of a term as memoryviews of the maps: `postings` without numpy."""
+        terms, width = self.view(f"{field}.terms")
+        key = term.encode("utf-8")
+        rows = _FixedWidth(terms, width)
+        row = bisect.bisect_left(rows, key.ljust(width, b"\0")) if len(key) <= width else -1
+        if row < 0 or row == len(rows) or rows[row] != key.ljust(width, b"\0"):
+            first = last = 0
+        else:
+            offsets = self.view(f"{field}.offsets")[0]
+            first, last = offsets[row], offsets[row + 1]
+        docnums, counts = self.view(f"{field}.docnums")[0], self.view(f"{field}.counts")[0]
+        return docnums[first:last], counts[first:last]
+
     def postings(self, field: str, term: str) -> tuple[Any, Any]:
         """(docnums, counts) of a term: slices of the mapped arrays, no copy."""
         import numpy as np
@@ -204,3 +261,17 @@ class Arrays:
             offsets = self.get(f"{field}.offsets")
             first, last = int(offsets[row]), int(offsets[row + 1])
         return self.get(f"{field}.docnums")[first:last], self.get(f"{field}.counts")[first:last]
+
+
+class _FixedWidth:
+    """The rows of a fixed-width bytes array (numpy's "S" type: each row padded with NULs to
+    the width) as a sequence of bytes, for bisect. NUL-padded rows sort as their terms do."""
+
+    def __init__(self, data: memoryview, width: int) -> None:
+        self.data, self.width = data, width
+
+    def __len__(self) -> int:
+        return len(self.data) // self.width
+
+    def __getitem__(self, row: int) -> bytes:
+        return bytes(self.data[row * self.width : (row + 1) * self.width])

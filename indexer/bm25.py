@@ -15,6 +15,7 @@ stores |d| lossily in a byte; we do neither, so scores equal bm25s's "lucene" me
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +61,39 @@ def bm25_term_weights(tf: Any, length: Any, avg_length: float, k1: float = K1, b
     """The same for numbers or whole numpy arrays at once (every tf > 0, as postings are)."""
     norm = 1.0 - b + b * (length / avg_length if avg_length else 0.0 * length)
     return tf * (k1 + 1.0) / (tf + k1 * norm)
+
+
+def bm25_length_norms(longest: int, avg_length: float, k1: float = K1, b: float = B) -> list[float]:
+    """k1 * (1 - b + b * |d| / avgdl) for every length |d| from 0 to `longest`, each computed
+    as bm25_term_weights computes it (so its results are equal to the last bit)."""
+    if not avg_length:  # no passage has a word
+        return [k1 * (1.0 - b + b * (0.0 * length)) for length in range(longest + 1)]
+    return [k1 * (1.0 - b + b * (length / avg_length)) for length in range(longest + 1)]
+
+
+def bm25_posting_scores(
+    docnums: Iterable[int],
+    tfs: Iterable[float],
+    lengths: Sequence[int],
+    norms: Sequence[float],
+    idf: float,
+    weight: float = 1.0,
+    k1: float = K1,
+) -> dict[int, float]:
+    """(idf x bm25_term_weights) x weight for each posting (docnum, tf), with `lengths` by
+    docnum and `norms` from bm25_length_norms: bm25_term_weights's operations in its order,
+    one comprehension rather than a call a posting (plain Python, search.plain). A weight of
+    1 is not multiplied (x * 1.0 is x)."""
+    kp1 = k1 + 1.0
+    if weight == 1.0:
+        return {
+            d: idf * (tf * kp1 / (tf + norms[lengths[d]]))
+            for d, tf in zip(docnums, tfs, strict=True)
+        }
+    return {
+        d: (idf * (tf * kp1 / (tf + norms[lengths[d]]))) * weight
+        for d, tf in zip(docnums, tfs, strict=True)
+    }
 
 
 def bm25_score(

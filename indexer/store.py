@@ -200,6 +200,25 @@ class Store:
             self._lengths.setflags(write=False)
         return self._lengths
 
+    # the same arrays without numpy, for plain Python (search.plain) -------------------------
+
+    def postings_lists(self, term: str, field: str = "text") -> tuple[memoryview, memoryview]:
+        """`postings` as memoryviews of the same maps (docnums and counts): no numpy."""
+        return self._arrays.postings_lists(field, term)
+
+    def length_list(self) -> memoryview:
+        """Every passage's exact analysed length, by docnum (ints), without numpy."""
+        return self._arrays.view("lengths")[0]
+
+    def sequence_views(self) -> tuple[memoryview, memoryview]:
+        """`sequences` without numpy: every fingerprint (uint64) and where passage d's run
+        starts (d + 1's is its end), as memoryviews of the maps."""
+        return self._arrays.view("sequence")[0], self._arrays.view("sequence.starts")[0]
+
+    def passage_docnum_list(self, doc_ids: Iterable[str]) -> set[int]:
+        """`passage_docnums` as a set, without numpy."""
+        return {d for doc_id in doc_ids for d in self.postings_lists(doc_id, "doc_id")[0]}
+
     def live_mask(self) -> Any:
         """False for deleted passages still in a segment (None: there are none)."""
         if self._live is False:

@@ -1,15 +1,17 @@
-"""Ranking: BM25 over the whole index by one of two paths, and the refinements on top.
+"""Ranking: BM25 over the whole index by one of three paths, and the refinements on top.
 
-The two paths give the same ranking, order and scores (tests/test_vector.py):
+The three paths give the same ranking, order and scores (tests/test_vector.py):
 
 - "arrays": numpy over whole postings lists memory-mapped from our own files (search.vector);
-- "matcher": whoosh's matchers with our exact-length weighting (indexer.whoosh_index), which
-  needs no numpy import (~60 ms), what a small query on a small index should not pay.
+- "python": plain Python over the same files (search.plain): no numpy import (~60 ms), what
+  a query in a one-shot process should not pay unless it reads very many postings;
+- "matcher": whoosh's own matchers with our exact-length weighting (indexer.whoosh_index):
+  the reference the other two are tested against (it has no acronym expansion).
 
 Which one runs is the caller's explicit choice (`Ranking`). "auto", for a one-shot process
-such as `search query`, takes the matcher for a query that reads few postings and the arrays
-for one that reads many, and keeps the arrays once it has paid for them. A long-lived process
-(a server, a benchmark) asks for "arrays".
+such as `search query`, takes plain Python for a query that reads up to PYTHON_MAX_POSTINGS
+postings and numpy's arrays for one that reads more, and keeps the arrays once it has paid
+for them. A long-lived process (a server, a benchmark) asks for "arrays".
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ from indexer.clauses import ROLE_FIELD, TEXT_FIELD, BoolQuery, TermClause
 from indexer.store import Store
 from search.rerank import Refinements, heading_bonus, mixed_counts, proximity_bonus, rm3_weights
 
-Ranking = Literal["auto", "arrays", "matcher"]
-RANKINGS: tuple[Ranking, ...] = ("auto", "arrays", "matcher")
+Ranking = Literal["auto", "arrays", "python", "matcher"]
+RANKINGS: tuple[Ranking, ...] = ("auto", "arrays", "python", "matcher")
 
-# Passages a query must touch before numpy's arrays pay for numpy's import (~60 ms, once in
-# a process): whoosh's matcher takes ~4 µs a posting, the arrays ~0.7 µs, or nothing once
-# kept. Once the arrays are in use they are faster at every size.
-ARRAYS_MIN_POSTINGS = 20_000
+# Postings a query must read before numpy's arrays pay for numpy's import (~60 ms, once in a
+# process). Measured on the report corpus: plain Python takes 0.2-0.4 µs a posting (1.5 ms for
+# "adoption", 4,300 postings; 16 ms for "children social workers", 60,000; 53 ms for a query of
+# 7 words and 129,000), numpy a few ms for any of them. Once the arrays are in use they are kept.
+PYTHON_MAX_POSTINGS = 150_000
 
 # A passage of one of these roles (indexer.roles) has its score multiplied by the weight: a
 # recommendation ("Ensure that when a child goes missing ...") repeats a query's words in a
@@ -51,9 +54,10 @@ class Ranker:
             raise ValueError(f"ranking must be one of {', '.join(RANKINGS)}, not {ranking!r}")
         self.store = store
         self.ranking = ranking
-        self._scorers: dict[tuple[float, float], Any] = {}
+        self._scorers: dict[tuple[float, float], Any] = {}  # numpy's, by (k1, b)
+        self._plain_scorers: dict[tuple[float, float], Any] = {}
         self._idf_cache: Callable[[str], float] | None = None
-        self.last_path: str | None = None  # "arrays" or "matcher": what ranked the last query
+        self.last_path: str | None = None  # which of the paths ranked the last query
         self._last: tuple[Any, Any, Any] | None = None  # (key, scores, docnums) of the last
         self._roles: dict[str, list[int]] = {}
         self._weight_arrays: dict[RoleWeights, Any] = {}  # by docnum, for the arrays
@@ -71,17 +75,33 @@ class Ranker:
     ) -> tuple[int, list[tuple[float, int]]]:
         """(how many passages match, the first `limit` as (score, docnum), best first);
         `weights`: roles whose passages' scores are multiplied (ROLE_WEIGHTS)."""
-        arrays = self._arrays_for(q, filtered=bool(q.restrict) or filters is not None)
-        self.last_path = "arrays" if arrays else "matcher"
-        if arrays:
+        path = self._path_for(q, filtered=bool(q.restrict) or filters is not None)
+        self.last_path = path
+        if path == "arrays":
             from search import vector
 
             scores, docnums = self.scored(q, filters, k1, b, weights)
             return len(docnums), vector.as_pairs(scores, docnums, limit)
+        if path == "python":
+            from search.plain import best
+
+            scores = self._plain(k1, b).rank(q.should, q.must, q.must_not, q.restrict, filters)
+            for role, weight in weights:
+                for docnum in self._role_docnums(role):
+                    if docnum in scores:
+                        scores[docnum] *= weight
+            return len(scores), best(scores, limit or None)
         ranked = self.store.search(q, filters, k1=k1, b=b)
         if weights:
             ranked = self._role_weighted(ranked, weights)
         return len(ranked), ranked[:limit] if limit else ranked
+
+    def _plain(self, k1: float, b: float) -> Any:
+        from search.plain import PlainScorer
+
+        if (k1, b) not in self._plain_scorers:
+            self._plain_scorers[(k1, b)] = PlainScorer(self.store, k1, b)
+        return self._plain_scorers[(k1, b)]
 
     def scored(
         self,
@@ -110,9 +130,8 @@ class Ranker:
 
     def _role_docnums(self, role: str) -> list[int]:
         """The passages of one role (ascending), remembered: the index does not change."""
-        if role not in self._roles:
-            clause = TermClause(ROLE_FIELD, (role,), "term")
-            self._roles[role] = self.store.matching(clause)
+        if role not in self._roles:  # from our arrays: no whoosh query, no numpy
+            self._roles[role] = list(self.store.postings_lists(role, ROLE_FIELD)[0])
         return self._roles[role]
 
     def _weight_array(self, weights: RoleWeights) -> Any:
@@ -138,21 +157,22 @@ class Ranker:
         weighted = [(score * factor.get(docnum, 1.0), docnum) for score, docnum in ranked]
         return sorted(weighted, key=lambda pair: (-pair[0], pair[1]))
 
-    def _arrays_for(self, q: BoolQuery, filtered: bool) -> bool:
+    def _path_for(self, q: BoolQuery, filtered: bool) -> str:
         if self.ranking != "auto":
-            return self.ranking == "arrays"
-        if any(c.kind == "synonym" for c in (*q.should, *q.must, *q.must_not)):
-            return True  # only the arrays count a word and a phrase as one term
+            return self.ranking
         if self._scorers:
-            return True  # the arrays are paid for
-        # whoosh applies a filter by listing every passage it allows
-        total = self.store.passage_count() if filtered else 0
+            return "arrays"  # paid for
+        total = self.store.passage_count() if filtered else 0  # a filter lists its passages
         for clause in (*q.should, *q.must, *q.must_not):
-            if clause.field == TEXT_FIELD and clause.kind == "prefix":
-                return True  # a prefix may stand for thousands of words
-            if clause.field == TEXT_FIELD:
-                total += sum(self.store.doc_frequency(t) for t in clause.terms)
-        return total >= ARRAYS_MIN_POSTINGS
+            if clause.field != TEXT_FIELD:
+                continue
+            words = clause.terms
+            if clause.kind == "prefix":
+                words = tuple(self.store.text_terms_with_prefix(clause.terms[0]))
+            total += sum(self.store.doc_frequency(t) for t in words)
+            if total > PYTHON_MAX_POSTINGS:
+                return "arrays"
+        return "python"
 
     def idf(self) -> Callable[[str], float]:
         """idf of a term, remembered for the life of this ranker (its index does not change)."""

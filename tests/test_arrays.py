@@ -52,14 +52,22 @@ def assert_arrays_agree_with_whoosh(store: Store) -> None:
         for term, pairs in expected.items():
             docnums, counts = store.postings(term, field)
             assert list(zip(docnums.tolist(), counts.tolist(), strict=True)) == pairs, term
-        assert len(store.postings("zzz-not-a-term", field)[0]) == 0
+            # the same maps read without numpy (search.plain)
+            assert list(zip(*store.postings_lists(term, field), strict=True)) == pairs, term
+        for missing in ("zzz-not-a-term", "", "\uffff" * 40):  # past the end, longer than any
+            assert len(store.postings(missing, field)[0]) == 0
+            assert len(store.postings_lists(missing, field)[0]) == 0
     lengths = list(reader.column_reader("length"))
     assert store.lengths().tolist() == [float(n) for n in lengths]
+    assert store.length_list().tolist() == lengths
     flat, starts, words = store.sequences()
+    plain_flat, plain_starts = store.sequence_views()
     column = reader.column_reader("sequence", translate=False)
     for docnum in range(size):
         mine = flat[starts[docnum] : starts[docnum] + words[docnum]].tobytes()
         assert mine == column[docnum]
+        run = plain_flat[plain_starts[docnum] : plain_starts[docnum + 1]].tobytes()
+        assert run == column[docnum]
     live = store.live_mask()
     deleted = [d for d in range(size) if reader.is_deleted(d)]
     assert (live is None) == (not deleted)
@@ -185,6 +193,23 @@ def test_a_generation_without_its_arrays_is_damaged(tmp_path: Path) -> None:
         Store.open(index)
 
 
+def test_every_array_reads_the_same_without_numpy(seed_index: Path) -> None:
+    """arrays.Arrays.view maps an .npy file with the standard library only: every file of a
+    set gives numpy's values, in numpy's types."""
+    store = Store.open(seed_index)
+    assert store.generation is not None
+    mine = arrays.Arrays(store.generation)
+    for name in arrays.names():
+        short = name.removeprefix(arrays.PREFIX).removesuffix(arrays.SUFFIX)
+        expected = np.load(store.generation / name, allow_pickle=False)
+        view, width = mine.view(short)
+        assert width == expected.dtype.itemsize, name
+        if expected.dtype.kind == "S":  # fixed-width bytes: the rows, NUL-padded
+            assert view.tobytes() == expected.tobytes(), name
+        else:
+            assert view.tolist() == expected.tolist(), name
+
+
 def test_an_empty_index_has_empty_arrays(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "c", {"a.txt": "Care.\n"})
     index = tmp_path / "index"
@@ -195,6 +220,8 @@ def test_an_empty_index_has_empty_arrays(tmp_path: Path) -> None:
     assert len(store.lengths()) == 0
     assert len(store.postings("care")[0]) == 0
     assert len(store.sequences()[0]) == 0
+    assert len(store.postings_lists("care")[0]) == len(store.length_list()) == 0
+    assert Engine.open(index, ranking="python").search("care").total == 0
 
 
 # whoosh attributes the store once patched or read (issue 12): none may come back

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from indexer.analysis import terms
-from indexer.bm25 import bm25_idf, bm25_score, bm25_term_weight
+from indexer.bm25 import (
+    bm25_idf,
+    bm25_length_norms,
+    bm25_posting_scores,
+    bm25_score,
+    bm25_term_weight,
+    bm25_term_weights,
+)
 from indexer.pipeline import build_index
 from search.engine import Engine
 from search.ranking import ROLE_WEIGHTS
@@ -78,3 +85,23 @@ def test_every_seed_hit_scores_as_the_formula_says(engine: Engine, query: str) -
             assert hit.score == pytest.approx(expected, rel=1e-9)
         scores = [h.score for h in result.results]
         assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("k1", "b", "avgdl"), [(1.2, 0.75, 37.3), (2.0, 0.3, 5.0), (0.9, 1.0, 0.0)]
+)
+@pytest.mark.parametrize("weight", [1.0, 0.8, 2.5])
+def test_the_per_posting_form_equals_the_formula_to_the_last_bit(
+    k1: float, b: float, avgdl: float, weight: float
+) -> None:
+    """search.plain's one-comprehension form computes what bm25_term_weights does, in its
+    order: equal with ==, not approximately (numpy's path uses the formula itself)."""
+    lengths = [0, 1, 7, 36, 37, 38, 250, 1000]
+    postings = [(d, tf) for d in range(len(lengths)) for tf in (1, 2, 3, 17)]
+    norms = bm25_length_norms(max(lengths), avgdl, k1, b)
+    idf = bm25_idf(1000, 37)
+    for docnum, tf in postings:
+        got = bm25_posting_scores([docnum], [tf], lengths, norms, idf, weight, k1)
+        tf_part = bm25_term_weights(float(tf), float(lengths[docnum]), avgdl, k1, b)
+        expected = (idf * tf_part) * weight if weight != 1.0 else idf * tf_part
+        assert got == {docnum: expected}

@@ -25,11 +25,11 @@ DOCS = {
 }
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+@pytest.fixture(scope="module", params=["arrays", "python"])  # the paths that expand
+def small(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Engine:
     root = tmp_path_factory.mktemp("synonyms")
     build_index([write_corpus(root / "c", DOCS)], root / "index")
-    return Engine.open(root / "index", ranking="arrays")
+    return Engine.open(root / "index", ranking=request.param)
 
 
 def _key(hit) -> str:

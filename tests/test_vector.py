@@ -1,8 +1,9 @@
-"""The two ways to score a query (whoosh's matcher, numpy arrays in search.vector) agree.
+"""The three ways to score a query agree: whoosh's matcher, numpy over our arrays
+(search.vector) and plain Python over the same arrays (search.plain).
 
-The engine picks the array path for queries that read many postings, so on the seeds (113
-passages) it is never picked on its own: these tests force each path and compare them, on
-every judged query and on a table of the query language's operators.
+The engine picks numpy's arrays only for queries that read very many postings, so on the
+seeds (113 passages) it is never picked on its own: these tests force each path and compare
+it with whoosh's, on every judged query and on a table of the query language's operators.
 """
 
 from __future__ import annotations
@@ -38,9 +39,14 @@ OPERATOR_QUERIES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def both(seed_index: Path) -> tuple[Engine, Engine]:
-    return Engine.open(seed_index, vector=False), Engine.open(seed_index, vector=True)
+PATHS = ("matcher", "arrays", "python")  # search.ranking's
+
+
+@pytest.fixture(scope="module", params=["arrays", "python"])
+def both(seed_index: Path, request: pytest.FixtureRequest) -> tuple[Engine, Engine]:
+    """whoosh's matcher, and one of the paths over our arrays."""
+    matcher = Engine.open(seed_index, ranking="matcher")
+    return matcher, Engine.open(seed_index, ranking=request.param)
 
 
 def _same(
@@ -72,6 +78,20 @@ def test_every_judged_query_ranks_the_same_both_ways(
         _same(*both, query, role_weights)
 
 
+def test_numpy_and_plain_python_expand_acronyms_alike(seed_index: Path) -> None:
+    """Acronym expansion runs on the two paths over our arrays (not whoosh's): every judged
+    query and some acronyms, expanded, give the same passages, order and scores (bit for bit:
+    the same sums in the same order)."""
+    arrays, python = (Engine.open(seed_index, ranking=path) for path in ("arrays", "python"))
+    queries = [*load_judged_queries(JUDGED), "LAC placements", "CSE missing", "IRO UASC"]
+    for query in queries:
+        got, expected = (e.search(query, limit=None) for e in (python, arrays))
+        assert got.expanded == expected.expanded
+        assert [(h.citation, h.score) for h in got.results] == [
+            (h.citation, h.score) for h in expected.results
+        ], query
+
+
 def test_recommendations_rank_lower_the_same_both_ways(tmp_path: Path) -> None:
     """A recommendation that BM25 alone puts first (its words, in fewer others) goes below the
     finding when weighted, by both paths alike, and a query for recommendations only keeps
@@ -89,19 +109,17 @@ def test_recommendations_rank_lower_the_same_both_ways(tmp_path: Path) -> None:
         },
     )
     build_index([corpus], tmp_path / "i")
-    whoosh, arrays = (
-        Engine.open(tmp_path / "i", vector=False),
-        Engine.open(tmp_path / "i", vector=True),
-    )
+    whoosh, arrays, python = (Engine.open(tmp_path / "i", ranking=path) for path in PATHS)
     plain = arrays.search("missing children return interviews", role_weights=False).results
     assert plain[0].role == "recommendation"  # BM25 alone: the short line
-    for engine in (whoosh, arrays):
+    for engine in (whoosh, arrays, python):
         weighted = engine.search("missing children return interviews").results
         assert weighted[0].role == "finding"
         scores = {h.citation: h.score for h in weighted}
         assert scores[plain[0].citation] == pytest.approx(0.8 * plain[0].score, rel=1e-12)
-    _same(whoosh, arrays, "missing children return interviews")
-    _same(whoosh, arrays, "missing children role:recommendation")
+    for other in (arrays, python):
+        _same(whoosh, other, "missing children return interviews")
+        _same(whoosh, other, "missing children role:recommendation")
     only = [h.citation for h in arrays.search("missing children role:recommendation").results]
     assert only == [
         h.citation
@@ -141,6 +159,8 @@ def test_array_postings_equal_whoosh_postings(both: tuple[Engine, Engine]) -> No
             matcher.next()
         docnums, counts = store.postings(word)
         assert list(zip(docnums.tolist(), counts.tolist(), strict=True)) == expected
+        docnums, counts = store.postings_lists(word)  # the same maps, read without numpy
+        assert list(zip(docnums, counts, strict=True)) == expected
 
 
 def test_an_excluded_word_excludes_the_first_match_too(tmp_path: Path) -> None:
@@ -153,8 +173,8 @@ def test_an_excluded_word_excludes_the_first_match_too(tmp_path: Path) -> None:
         },
     )
     build_index([corpus], tmp_path / "index")
-    for vector in (False, True):
-        result = Engine.open(tmp_path / "index", vector=vector).search("care -children")
+    for path in PATHS:
+        result = Engine.open(tmp_path / "index", ranking=path).search("care -children")
         assert [h.text for h in result.results] == ["Care plans."]
 
 
@@ -168,8 +188,8 @@ def test_a_phrase_scores_as_the_sum_of_its_words(tmp_path: Path) -> None:
         },
     )
     build_index([corpus], tmp_path / "index")
-    for vector in (False, True):
-        engine = Engine.open(tmp_path / "index", vector=vector)
+    for path in PATHS:
+        engine = Engine.open(tmp_path / "index", ranking=path)
         phrase = engine.search('"staying put"').results
         words = {h.citation: h.score for h in engine.search("+staying +put").results}
         assert len(phrase) == 1
@@ -200,6 +220,7 @@ def test_postings_across_blocks_and_segments(tmp_path: Path) -> None:
         docnums, counts = store.postings(word)
         expected = _whoosh_postings(reader, word)
         assert list(zip(docnums.tolist(), counts.tolist(), strict=True)) == expected
+        assert list(zip(*store.postings_lists(word), strict=True)) == expected
     assert len(store.postings("care")[0]) == 500
 
 
@@ -246,9 +267,9 @@ def test_phrases_match_word_for_word_both_ways(
 ) -> None:
     root = tmp_path_factory.mktemp("phrases")
     build_index([write_corpus(root / "c", PHRASE_CORPUS)], root / "index")
-    for vector in (False, True):
-        hits = Engine.open(root / "index", vector=vector).search(phrase, limit=None).results
-        assert {int(h.citation.rsplit("#", 1)[1]) for h in hits} == expected, vector
+    for path in PATHS:
+        hits = Engine.open(root / "index", ranking=path).search(phrase, limit=None).results
+        assert {int(h.citation.rsplit("#", 1)[1]) for h in hits} == expected, path
 
 
 def test_a_phrase_matches_only_at_a_word_boundary_of_the_fingerprints() -> None:
@@ -280,8 +301,8 @@ def test_phrases_across_segments(tmp_path: Path) -> None:
     build_index([corpus], tmp_path / "index")
     store = Engine.open(tmp_path / "index").store
     assert len(whoosh_reader(store).leaf_readers()) == 2  # the second run's own segment
-    for vector in (False, True):
-        hits = Engine.open(tmp_path / "index", vector=vector).search('"children in care"')
+    for path in PATHS:
+        hits = Engine.open(tmp_path / "index", ranking=path).search('"children in care"')
         assert sorted(h.text for h in hits.results) == [
             "Children in care.",
             "Plans for children in care.",
