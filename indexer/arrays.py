@@ -35,6 +35,8 @@ from typing import Any
 from indexer import generations
 
 FIELDS = ("text", "doc_id", "role")  # the fields whose postings the fast path reads
+# the fingerprints a writer adds, by passage key, until its commit writes them here
+ADDED_SEQUENCES = ".added-sequences.tmp"
 PREFIX = "arrays-"
 SUFFIX = ".npy"
 
@@ -52,11 +54,14 @@ _SINGLE = ("lengths", "live", "sequence", "sequence.starts")
 # --- writing (at commit, from whoosh's public reader API) ----------------------------------
 
 
-def write(generation: Path, reader: Any) -> None:
-    """Write the set for an open whoosh reader of `generation` (public API only)."""
+def write(generation: Path, reader: Any, sequences: list[bytes | memoryview]) -> None:
+    """Write the set for an open whoosh reader of `generation` (public API only), with each
+    passage's word fingerprints by docnum (`sequences`: kept nowhere else)."""
     import numpy as np
 
     size = reader.doc_count_all()
+    if len(sequences) != size:
+        raise ValueError(f"{len(sequences)} fingerprint runs for {size} passages")
     live = np.ones(size, dtype=bool)
     for docnum in range(size) if reader.has_deletions() else ():
         live[docnum] = not reader.is_deleted(docnum)
@@ -68,8 +73,9 @@ def write(generation: Path, reader: Any) -> None:
         lengths[:] = list(reader.column_reader("length"))
     _save(generation, "lengths", lengths)
     _save(generation, "live", live)
-    flat, starts = _sequences(reader, size)
-    _save(generation, "sequence", flat)
+    starts = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum([len(run) // 8 for run in sequences], out=starts[1:])  # runs of bytes
+    _save(generation, "sequence", np.frombuffer(b"".join(sequences), dtype="<u8"))
     _save(generation, "sequence.starts", starts)
 
 
@@ -106,19 +112,6 @@ def _matches(matcher: Any) -> Iterator[tuple[int, float]]:
     while matcher.is_active():
         yield matcher.id(), matcher.weight()
         matcher.next()
-
-
-def _sequences(reader: Any, size: int) -> tuple[Any, Any]:
-    import numpy as np
-
-    flat = bytearray()
-    starts = np.zeros(size + 1, dtype=np.int64)
-    for docnum, value in enumerate(
-        reader.column_reader("sequence", translate=False) if size else ()
-    ):
-        flat += value
-        starts[docnum + 1] = len(flat) // 8
-    return np.frombuffer(flat, dtype="<u8"), starts
 
 
 def _save(generation: Path, name: str, array: Any) -> None:
@@ -233,6 +226,11 @@ class Arrays:
             data = memoryview(mapped)[start : start + count * itemsize]
             self._views[name] = (data.cast(code), itemsize)
         return self._views[name]
+
+    def sequence_of(self, docnum: int) -> bytes:
+        """One passage's word fingerprints (8 bytes a word), without numpy."""
+        flat, starts = self.view("sequence")[0], self.view("sequence.starts")[0]
+        return flat[starts[docnum] : starts[docnum + 1]].tobytes()
 
     def postings_lists(self, field: str, term: str) -> tuple[memoryview, memoryview]:
         """(docnums, counts) of a term as memoryviews of the maps: `postings` without numpy."""

@@ -55,7 +55,7 @@ _NOT_LINKED = re.compile(r".*_WRITELOCK$|.*\.tmp$|arrays-[\w.]+\.npy")
 # every file a generation can hold: ours (and their temporaries) and whoosh's
 _IN_GENERATION = re.compile(
     r"(documents\.json|stems\.tsv)|\.(documents\.json|stems\.tsv)(\.\w+)?\.tmp"
-    r"|arrays-[\w.]+\.npy|\.arrays-[\w.]+\.npy\.tmp"
+    r"|arrays-[\w.]+\.npy|\.arrays-[\w.]+\.npy\.tmp|\.added-sequences\.tmp"
     rf"|_{INDEX_NAME}_\d+\.toc(\.[0-9.]+)?|{INDEX_NAME}_[0-9A-Za-z]+(\.\w+)*"
 )
 _WHOOSH_TEMPORARY = f"{INDEX_NAME}.tmp"  # a folder whoosh keeps while it writes

@@ -19,8 +19,9 @@ from indexer.records import Document
 # the names of our files are indexer.generations's: it knows what a folder of ours holds
 MANIFEST, STEMS, INDEX_NAME = generations.MANIFEST, generations.STEMS, generations.INDEX_NAME
 # 4: phrases from the sequence column, no positions; 5: document kinds, and indexer.arrays;
-# 6: passage roles (indexer.roles); 7: their postings among the arrays (facets)
-FORMAT_VERSION = 7
+# 6: passage roles (indexer.roles); 7: their postings among the arrays (facets); 8: word
+# fingerprints kept in our arrays only (whoosh's sequence column dropped), passages keyed
+FORMAT_VERSION = 8
 
 
 def write_json_atomically(path: Path, data: Any) -> None:

@@ -112,9 +112,9 @@ class Store:
             )
             store.follow_links = data.get("follow_links") is True
             store.parameters = Parameters.from_manifest(data.get("ranking"))
-            store._whoosh = WhooshReader(generation)
             store.generation = generation
             store._arrays = arrays.Arrays(generation)
+            store._whoosh = WhooshReader(generation, store._arrays.sequence_of)
         except (IndexDamaged, generations.NotOurs):
             raise
         except (OSError, ValueError, KeyError, TypeError) as error:

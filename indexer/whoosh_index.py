@@ -19,9 +19,10 @@ declared once, here.
 
 from __future__ import annotations
 
+import mmap
 import weakref
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from indexer.clauses import TEXT_FIELD, BoolQuery, TermClause, holds_phrase
 from indexer.records import PassageRow, Tokens
 
 INDEX_NAME = generations.INDEX_NAME
+SequenceAt = Callable[[int], bytes]  # a passage's word fingerprints, by whole-index docnum
 
 # the whoosh that wrote an index is recorded in its manifest; another one rebuilds it
 WHOOSH_VERSION = whoosh.versionstring()
@@ -114,8 +116,9 @@ def _schema() -> fields.Schema:
         role=fields.ID(stored=True),  # indexer.roles: a restriction, never scored
         section=fields.TEXT(analyzer=chain, stored=True, phrase=False),
         text=fields.TEXT(analyzer=chain, stored=True, phrase=False),
-        # every word's fingerprint in order, stopwords too: phrases (see the module docstring)
-        sequence=fields.COLUMN(columns.VarBytesColumn()),
+        # the passage's number in its document: with doc_id, the key by which a passage's
+        # word fingerprints (kept only in our arrays) follow it through whoosh's renumbering
+        number=fields.COLUMN(columns.NumericColumn("I")),
         # exact analysed length of `text`, for BM25 (whoosh's own is lossy): a column only,
         # never searched (a NUMERIC field indexed 8 trie terms a passage: 15% of the postings)
         length=fields.COLUMN(columns.NumericColumn("I")),
@@ -235,12 +238,12 @@ class _Unscored(query.ConstantScoreQuery):
 
 
 class _InSequence(_Unscored):
-    """The passages `child` matches whose `sequence` column holds `phrase` (fingerprints,
-    8 bytes a word) at a word boundary. Adds 0 to the score."""
+    """The passages `child` matches whose word fingerprints (8 bytes a word, from our arrays
+    by whole-index docnum: `sequence_at`) hold `phrase` at a word boundary. Adds 0."""
 
-    def __init__(self, child: query.Query, phrase: bytes) -> None:
+    def __init__(self, child: query.Query, phrase: bytes, sequence_at: SequenceAt) -> None:
         super().__init__(child)
-        self.phrase = phrase
+        self.phrase, self.sequence_at = phrase, sequence_at
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _InSequence) and (self.child, self.phrase) == (
@@ -252,20 +255,35 @@ class _InSequence(_Unscored):
         return hash((self.child, self.phrase))
 
     def _rewrap(self, child: query.Query) -> query.Query:
-        return self.__class__(child, self.phrase)
+        return self.__class__(child, self.phrase, self.sequence_at)
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         m = self.child.matcher(searcher, context)
         if isinstance(m, matching.NullMatcherClass):
             return m
-        column = COLUMNS.get(searcher.reader(), "sequence", translate=False)
-        ids = array("I", (d for d in m.all_ids() if holds_phrase(column[d], self.phrase)))
+        base = _offset(searcher)  # the matcher's ids are the segment's own
+        at, phrase = self.sequence_at, self.phrase
+        ids = array("I", (d for d in m.all_ids() if holds_phrase(at(base + d), phrase)))
         if not ids:
             return matching.NullMatcher()
         return matching.ListMatcher(ids, weights=array("f", bytes(4 * len(ids))), term=m.term())
 
 
-def _whoosh_clause(clause: TermClause, scoring_on: bool) -> query.Query:
+def _offset(searcher: Any) -> int:
+    """Where a segment's searcher's docnums start in the whole index (public API: the parent
+    searcher's leaf searchers, each with its offset)."""
+    parent = searcher.get_parent()
+    if parent is searcher:
+        return 0
+    for leaf, offset in parent.leaf_searchers():
+        if leaf.reader() is searcher.reader():
+            return offset
+    raise LookupError("a segment searcher not among its parent's leaves")
+
+
+def _whoosh_clause(
+    clause: TermClause, scoring_on: bool, sequence_at: SequenceAt | None = None
+) -> query.Query:
     if clause.kind == "any":  # any of these exact values (documents)
         alternatives = [query.Term(clause.field, t) for t in clause.terms]
         return _Unscored(query.Or(alternatives)) if alternatives else query.NullQuery
@@ -274,15 +292,18 @@ def _whoosh_clause(clause: TermClause, scoring_on: bool) -> query.Query:
         return q if scoring_on and clause.field == TEXT_FIELD else _Unscored(q)
     terms = [query.Term(clause.field, t, boost=clause.weight) for t in clause.terms]
     if clause.kind == "phrase":
+        if sequence_at is None:
+            raise ValueError("a phrase needs the passages' word fingerprints")
         # the passages holding every word, then those where the words stand in a row
-        exact = _InSequence(query.And(terms) if len(terms) > 1 else terms[0], clause.sequence)
+        every = query.And(terms) if len(terms) > 1 else terms[0]
+        exact = _InSequence(every, clause.sequence, sequence_at)
         return query.And([exact, *terms])  # scores as the sum of its words
     if len(terms) == 1:
         return terms[0]
     return query.And(terms)
 
 
-def whoosh_query(q: BoolQuery) -> query.Query:
+def whoosh_query(q: BoolQuery, sequence_at: SequenceAt) -> query.Query:
     """Our boolean query as whoosh's: OR of `should`, AND of `must` (Lucene's boolean model),
     within `restrict` (metadata clauses: they narrow, they do not score). `must_not` is applied
     as a mask by `WhooshReader.search`: whoosh 2.7's AndNot let through a passage holding the
@@ -290,12 +311,12 @@ def whoosh_query(q: BoolQuery) -> query.Query:
     "children")."""
     positive: query.Query | None = None
     if q.should:
-        positive = query.Or([_whoosh_clause(c, True) for c in q.should])
+        positive = query.Or([_whoosh_clause(c, True, sequence_at) for c in q.should])
     if q.must:
-        required = query.And([_whoosh_clause(c, True) for c in q.must])
+        required = query.And([_whoosh_clause(c, True, sequence_at) for c in q.must])
         positive = query.AndMaybe(required, positive) if positive is not None else required
     if q.restrict:
-        limits = [_Unscored(_whoosh_clause(c, False)) for c in q.restrict]
+        limits = [_Unscored(_whoosh_clause(c, False, sequence_at)) for c in q.restrict]
         positive = query.And([positive, *limits] if positive is not None else limits)
     if positive is None:
         raise ValueError("a query needs at least one positive clause")
@@ -329,9 +350,11 @@ def _row(stored: dict[str, Any], length: int = 0) -> PassageRow:
 
 
 class WhooshReader:
-    """One generation's whoosh index, open for reading: one reader kept until `close`."""
+    """One generation's whoosh index, open for reading: one reader kept until `close`.
+    `sequence_at`: a passage's word fingerprints by docnum (our arrays), for phrases."""
 
-    def __init__(self, generation: Path) -> None:
+    def __init__(self, generation: Path, sequence_at: SequenceAt) -> None:
+        self._sequence_at = sequence_at
         self._index = index.open_dir(str(generation), indexname=INDEX_NAME)
         self._searcher = self._index.searcher()  # reads the TOC and segments now
 
@@ -347,10 +370,13 @@ class WhooshReader:
         )
         mask = None
         if q.must_not:
-            unwanted = query.Or([_whoosh_clause(c, False) for c in q.must_not])
+            unwanted = query.Or([_whoosh_clause(c, False, self._sequence_at) for c in q.must_not])
             mask = set(self._searcher.docs_for_query(unwanted))
         found = searcher.search(
-            whoosh_query(q), limit=None, filter=_filter_query(doc_ids), mask=mask
+            whoosh_query(q, self._sequence_at),
+            limit=None,
+            filter=_filter_query(doc_ids),
+            mask=mask,
         )
         return sorted(found.top_n, key=lambda hit: (-hit[0], hit[1]))
 
@@ -376,7 +402,8 @@ class WhooshReader:
 
     def matching(self, clause: TermClause) -> list[int]:
         """Docnums (ascending) of the passages a clause matches, unscored: field clauses."""
-        return sorted(self._searcher.docs_for_query(_whoosh_clause(clause, False)))
+        q = _whoosh_clause(clause, False, self._sequence_at)
+        return sorted(self._searcher.docs_for_query(q))
 
     def terms_with_prefix(self, prefix: str) -> list[str]:
         return [
@@ -387,20 +414,24 @@ class WhooshReader:
 
 class WhooshWriter:
     """A whoosh writer on a new generation: an empty index (`create`) or the copy the
-    generation holds of the previous one."""
+    generation holds of the previous one, `previous` (whose arrays hold the word fingerprints
+    of the passages this run keeps)."""
 
-    def __init__(self, generation: Path, *, create: bool) -> None:
+    def __init__(self, generation: Path, *, create: bool, previous: Path | None = None) -> None:
         if create:
             self._index = FileStorage(str(generation)).create_index(SCHEMA, indexname=INDEX_NAME)
         else:
             self._index = index.open_dir(str(generation), indexname=INDEX_NAME)
         self._generation = generation
+        self._previous = None if create else previous
         # compound=False: whoosh's files stay apart, each read through its own file, so that
         # opening the stored passages does not copy them into memory (a compound segment's
         # parts are opened as in-memory copies)
         self._writer = self._index.writer(
             limitmb=WRITER_POOL_MB, compound=False, codec=WriterCodec()
         )
+        # the fingerprints of the passages added, kept out of memory until the commit
+        self._added = _AddedSequences(generation / arrays.ADDED_SEQUENCES)
 
     def delete_document(self, doc_id: str) -> None:
         self._writer.delete_by_term("doc_id", doc_id)
@@ -414,6 +445,7 @@ class WhooshWriter:
                 citation=row.citation,
                 doc_id=row.doc_id,
                 n=row.n,
+                number=row.n,
                 paragraph=row.paragraph or "",
                 section=Analysed(row.section, row.section_tokens)
                 if row.section_tokens
@@ -421,7 +453,6 @@ class WhooshWriter:
                 _stored_section=row.section or "",
                 text=Analysed(row.text, row.tokens) if row.tokens else row.text,
                 _stored_text=row.text,
-                sequence=row.sequence,
                 length=row.length,
                 line_start=row.line_start,
                 line_end=row.line_end,
@@ -429,13 +460,104 @@ class WhooshWriter:
                 page_end=row.page_end,
                 role=row.role,
             )
+            self._added.add((row.doc_id, row.n), row.sequence)
 
     def commit(self, *, merge: bool) -> None:
         """Write the segments (merged, when passages were deleted: they would still count in
-        document frequencies), then the arrays of the fast path from the public reader."""
+        document frequencies), then the arrays of the fast path from the public reader, with
+        each passage's fingerprints: added now, or kept from the previous generation."""
         self._writer.commit(optimize=merge)
-        with self._index.reader() as reader:
-            arrays.write(self._generation, reader)
+        added = self._added.finish()
+        with self._index.reader() as reader, _Kept(self._previous) as kept:
+            keys = zip(_column(reader, "doc_id"), _column(reader, "number"), strict=True)
+            sequences = [_sequence(key, added, kept) for key in keys]
+            arrays.write(self._generation, reader, sequences)
+        self._added.discard()
 
     def cancel(self) -> None:
         self._writer.cancel()
+        self._added.discard()
+
+
+def _sequence(
+    key: tuple[str, int], added: dict[tuple[str, int], memoryview], kept: _Kept
+) -> memoryview | bytes:
+    """A passage's fingerprints: added by this run, else kept from the previous generation
+    (a passage of a deleted document still in a segment may have neither: it never matches,
+    its postings being gone)."""
+    run = added.get(key)
+    if run is None:
+        run = kept.get(key)
+    return b"" if run is None else run
+
+
+def _column(reader: Any, name: str) -> list[Any]:
+    return list(reader.column_reader(name)) if reader.doc_count_all() else []
+
+
+class _AddedSequences:
+    """Fingerprint runs by passage key, appended to a file of the generation (never linked
+    into the next: indexer.generations) so that a build's fingerprints are not all in memory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: Any = None
+        self._where: dict[tuple[str, int], tuple[int, int]] = {}
+        self._size = 0
+        self._map: mmap.mmap | None = None
+
+    def add(self, key: tuple[str, int], sequence: bytes) -> None:
+        if self._file is None:
+            self._file = open(generations.create_new(self.path), "wb")  # noqa: SIM115
+        self._file.write(sequence)
+        self._where[key] = (self._size, self._size + len(sequence))
+        self._size += len(sequence)
+
+    def finish(self) -> dict[tuple[str, int], memoryview]:
+        """Every run added, by key: views of the file, mapped (nothing copied)."""
+        if self._file is None:
+            return {}
+        self._file.close()
+        if not self._size:
+            return {key: memoryview(b"") for key in self._where}
+        with self.path.open("rb") as handle:
+            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        data = memoryview(self._map)
+        return {key: data[start:end] for key, (start, end) in self._where.items()}
+
+    def discard(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._map = None  # the views taken of it keep it until they are dropped
+        self.path.unlink(missing_ok=True)
+
+
+class _Kept:
+    """The previous generation's fingerprint runs, by passage key (its whoosh columns and
+    its arrays: the passages it had, whatever whoosh's merge made of their numbers)."""
+
+    def __init__(self, previous: Path | None) -> None:
+        self._previous = previous
+        self._keys: dict[tuple[str, int], int] = {}
+        self._index: Any = None
+        self._arrays: arrays.Arrays | None = None
+
+    def __enter__(self) -> _Kept:
+        if self._previous is not None:
+            self._index = index.open_dir(str(self._previous), indexname=INDEX_NAME)
+            with self._index.reader() as reader:
+                keys = zip(_column(reader, "doc_id"), _column(reader, "number"), strict=True)
+                self._keys = {key: docnum for docnum, key in enumerate(keys)}
+            self._arrays = arrays.Arrays(self._previous)
+        return self
+
+    def get(self, key: tuple[str, int]) -> memoryview | None:
+        docnum = self._keys.get(key)
+        if docnum is None or self._arrays is None:
+            return None
+        flat, starts = self._arrays.view("sequence")[0], self._arrays.view("sequence.starts")[0]
+        return flat[starts[docnum] : starts[docnum + 1]].cast("B")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._index is not None:
+            self._index.close()

@@ -82,7 +82,11 @@ class StoreWriter:
         else:
             self.documents, self.roots, self.problems = {}, [], {}
             self.parameters = Parameters()
-        self._whoosh = WhooshWriter(self._generation, create=existing is None)
+        self._whoosh = WhooshWriter(
+            self._generation,
+            create=existing is None,
+            previous=existing.generation if existing is not None else None,
+        )
 
     @property
     def lock_fd(self) -> int | None:
