@@ -244,20 +244,11 @@ def _analysed_word(word: str) -> tuple[str, bool, str]:
     return token.text, token.stop, token.surface
 
 
-@lru_cache(maxsize=1 << 16)
-def token_id(text: str) -> bytes:
-    """An analysed word's 8-byte fingerprint (BLAKE2b). The index keeps, per passage, the
-    fingerprints of all its words in order, stopwords too (`sequence_of`), so a phrase is
-    matched word for word by comparing bytes; two different words share a fingerprint with
-    probability 2^-64."""
-    import hashlib  # ~2.5 ms; only phrases and indexing need it
-
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
-
-
-def sequence_of(tokens: Iterable[Token]) -> bytes:
-    """The fingerprints of these tokens in order (stopwords must be among them)."""
-    return b"".join(token_id(t.text) for t in tokens)
+def words_of(tokens: Iterable[Token]) -> tuple[str, ...]:
+    """Every analysed word of these tokens in order, stopwords too (which must be among them):
+    what a phrase is matched against, word for word (the index keeps each passage's as word
+    numbers: indexer.words)."""
+    return tuple(t.text for t in tokens)
 
 
 @dataclass(frozen=True)
@@ -266,17 +257,18 @@ class AnalysedPassage:
 
     tokens: Tokens  # the indexed words: (stem, position, start, end), positions counting stopwords
     stems: dict[str, str]  # each indexed word as written (folded) -> its stem
-    sequence: bytes  # every word's fingerprint in order, stopwords too, for phrases
+    words: tuple[str, ...]  # every analysed word in order, stopwords too, for phrases
 
 
 def analyse_passage(text: str) -> AnalysedPassage:
-    """The one way a passage becomes tokens, stems and fingerprints (indexing and the writer)."""
+    """The one way a passage becomes tokens, stems and its words for phrases (indexing and the
+    writer)."""
     every = analyse(text, keep_stopwords=True)
     indexed = [t for t in every if not t.stop]
     return AnalysedPassage(
         tuple((t.text, t.position, t.start, t.end) for t in indexed),
         {t.surface: t.text for t in indexed},
-        sequence_of(every),
+        words_of(every),
     )
 
 

@@ -10,7 +10,7 @@ keeps its index: `np.load(mmap_mode="r")`, nothing decoded when a query reads th
     arrays-<field>.counts.npy    the term's count in each of them
     arrays-lengths.npy           each passage's exact analysed length
     arrays-live.npy              False for a deleted passage still in a segment
-    arrays-sequence.npy          every passage's word fingerprints back to back (uint64)
+    arrays-sequence.npy          every passage's word numbers back to back (indexer.words)
     arrays-sequence.starts.npy   where passage d's run starts; passage d + 1's is its end
 
 for FIELDS. The set is rewritten whole at each commit (each file new, then renamed into
@@ -35,7 +35,7 @@ from typing import Any
 from indexer import generations
 
 FIELDS = ("text", "doc_id", "role")  # the fields whose postings the fast path reads
-# the fingerprints a writer adds, by passage key, until its commit writes them here
+# the word numbers a writer adds, by passage key, until its commit writes them here
 ADDED_SEQUENCES = ".added-sequences.tmp"
 PREFIX = "arrays-"
 SUFFIX = ".npy"
@@ -54,14 +54,15 @@ _SINGLE = ("lengths", "live", "sequence", "sequence.starts")
 # --- writing (at commit, from whoosh's public reader API) ----------------------------------
 
 
-def write(generation: Path, reader: Any, sequences: list[bytes | memoryview]) -> None:
+def write(generation: Path, reader: Any, runs: list[Any], width: int) -> None:
     """Write the set for an open whoosh reader of `generation` (public API only), with each
-    passage's word fingerprints by docnum (`sequences`: kept nowhere else)."""
+    passage's run of word numbers by docnum (`runs`: arrays or memoryviews of numbers, kept
+    nowhere else), stored `width` bytes a word (indexer.words)."""
     import numpy as np
 
     size = reader.doc_count_all()
-    if len(sequences) != size:
-        raise ValueError(f"{len(sequences)} fingerprint runs for {size} passages")
+    if len(runs) != size:
+        raise ValueError(f"{len(runs)} runs of words for {size} passages")
     live = np.ones(size, dtype=bool)
     for docnum in range(size) if reader.has_deletions() else ():
         live[docnum] = not reader.is_deleted(docnum)
@@ -74,8 +75,12 @@ def write(generation: Path, reader: Any, sequences: list[bytes | memoryview]) ->
     _save(generation, "lengths", lengths)
     _save(generation, "live", live)
     starts = np.zeros(size + 1, dtype=np.int64)
-    np.cumsum([len(run) // 8 for run in sequences], out=starts[1:])  # runs of bytes
-    _save(generation, "sequence", np.frombuffer(b"".join(sequences), dtype="<u8"))
+    np.cumsum([len(run) for run in runs], out=starts[1:])
+    flat = np.zeros(int(starts[-1]), dtype=np.uint16 if width == 2 else np.uint32)
+    for docnum, run in enumerate(runs):
+        if len(run):
+            flat[starts[docnum] : starts[docnum + 1]] = run
+    _save(generation, "sequence", flat)
     _save(generation, "sequence.starts", starts)
 
 
@@ -228,7 +233,7 @@ class Arrays:
         return self._views[name]
 
     def sequence_of(self, docnum: int) -> bytes:
-        """One passage's word fingerprints (8 bytes a word), without numpy."""
+        """One passage's word numbers (indexer.words: 2 or 4 bytes a word), without numpy."""
         flat, starts = self.view("sequence")[0], self.view("sequence.starts")[0]
         return flat[starts[docnum] : starts[docnum + 1]].tobytes()
 

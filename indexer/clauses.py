@@ -15,9 +15,9 @@ class TermClause:
     field: str
     terms: tuple[str, ...]
     # "term", "phrase", "prefix", "any" (any of these exact values: documents) or "synonym":
-    # terms[0] or the phrase of terms[1:] (its fingerprints in `sequence`) count as one term
+    # terms[0] or the phrase of terms[1:] (its words in `sequence`) count as one term
     kind: str
-    sequence: bytes = b""  # for phrases: every word's fingerprint in order, stopwords too
+    sequence: tuple[str, ...] = ()  # for phrases: every analysed word in order, stopwords too
     weight: float = 1.0  # a term's score is multiplied by this (a word said twice counts twice)
 
 
@@ -32,21 +32,23 @@ class BoolQuery:
     restrict: tuple[TermClause, ...] = ()
 
 
-def count_phrase(sequence: bytes, phrase: bytes) -> int:
-    """How many times a passage's fingerprint sequence holds the phrase's, at word starts."""
-    count, start = 0, sequence.find(phrase)
+def count_phrase(run: bytes, phrase: bytes, width: int) -> int:
+    """How many times a passage's run of word numbers (`width` bytes each) holds the phrase's,
+    at word starts."""
+    count, start = 0, run.find(phrase)
     while start != -1:
-        if start % 8 == 0:
+        if start % width == 0:
             count += 1
-        start = sequence.find(phrase, start + 1)
+        start = run.find(phrase, start + 1)
     return count
 
 
-def holds_phrase(sequence: bytes, phrase: bytes) -> bool:
-    """Does a passage's fingerprint sequence hold the phrase's, starting at a word?"""
-    start = sequence.find(phrase)
+def holds_phrase(run: bytes, phrase: bytes, width: int) -> bool:
+    """Does a passage's run of word numbers (`width` bytes each) hold the phrase's, starting
+    at a word?"""
+    start = run.find(phrase)
     while start != -1:
-        if start % 8 == 0:
+        if start % width == 0:
             return True
-        start = sequence.find(phrase, start + 1)
+        start = run.find(phrase, start + 1)
     return False

@@ -45,6 +45,7 @@ LOCK = "LOCK"
 MARKER = "passage-search-index.json"
 MANIFEST = "documents.json"  # a generation's documents (indexer.store)
 STEMS = "stems.tsv"  # every word of the corpus with its stem (indexer.analysis.StemTable)
+WORDS = "words.tsv"  # every analysed word with its number, for phrases (indexer.words)
 INDEX_NAME = "passages"  # whoosh's name for the index: its files start with it
 _MARKER_DATA = {"tool": "passage-search", "layout": "generations", "version": 1}
 _GENERATION = re.compile(r"gen-(\d{8})")
@@ -54,7 +55,7 @@ _GENERATION = re.compile(r"gen-(\d{8})")
 _NOT_LINKED = re.compile(r".*_WRITELOCK$|.*\.tmp$|arrays-[\w.]+\.npy")
 # every file a generation can hold: ours (and their temporaries) and whoosh's
 _IN_GENERATION = re.compile(
-    r"(documents\.json|stems\.tsv)|\.(documents\.json|stems\.tsv)(\.\w+)?\.tmp"
+    r"(documents\.json|stems\.tsv|words\.tsv)|\.(documents\.json|stems\.tsv|words\.tsv)(\.\w+)?\.tmp"
     r"|arrays-[\w.]+\.npy|\.arrays-[\w.]+\.npy\.tmp|\.added-sequences\.tmp"
     rf"|_{INDEX_NAME}_\d+\.toc(\.[0-9.]+)?|{INDEX_NAME}_[0-9A-Za-z]+(\.\w+)*"
 )

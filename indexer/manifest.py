@@ -20,8 +20,9 @@ from indexer.records import Document
 MANIFEST, STEMS, INDEX_NAME = generations.MANIFEST, generations.STEMS, generations.INDEX_NAME
 # 4: phrases from the sequence column, no positions; 5: document kinds, and indexer.arrays;
 # 6: passage roles (indexer.roles); 7: their postings among the arrays (facets); 8: word
-# fingerprints kept in our arrays only (whoosh's sequence column dropped), passages keyed
-FORMAT_VERSION = 8
+# fingerprints kept in our arrays only (whoosh's sequence column dropped), passages keyed;
+# 9: words as numbers (indexer.words) rather than fingerprints
+FORMAT_VERSION = 9
 
 
 def write_json_atomically(path: Path, data: Any) -> None:

@@ -110,12 +110,12 @@ def index_document(
     stems: dict[str, str] = {}
 
     @cache
-    def tokens_of(text: str) -> tuple[Tokens, bytes]:
+    def tokens_of(text: str) -> tuple[Tokens, tuple[str, ...]]:
         """Analysed here, in the worker, so that the writer never analyses again: the indexed
-        words, and the fingerprints of every word in order (stopwords too) for phrases."""
+        words, and every word in order (stopwords too) for phrases."""
         analysed = analyse_passage(text)
         stems.update(analysed.stems)
-        return analysed.tokens, analysed.sequence
+        return analysed.tokens, analysed.words
 
     analysed = [tokens_of(chunk.text) for chunk in chunked.chunks]
     rows = [
@@ -134,9 +134,9 @@ def index_document(
             role=role_of(chunk.text, chunk.section),
             tokens=tokens,
             section_tokens=tokens_of(chunk.section)[0] if chunk.section else (),
-            sequence=sequence,
+            words=words,
         )
-        for n, (chunk, (tokens, sequence)) in enumerate(
+        for n, (chunk, (tokens, words)) in enumerate(
             zip(chunked.chunks, analysed, strict=True), start=1
         )
     ]
@@ -587,7 +587,7 @@ def index_records(
                         len(tokens),
                         role=role_of(text),
                         tokens=tokens,
-                        sequence=analysed.sequence,
+                        words=analysed.words,
                     )
                 )
             writer.add_document(_record_document(record, rows, source), rows)

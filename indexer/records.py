@@ -97,4 +97,4 @@ class PassageRow:
     # workers so that the writer does not analyse again; empty when read back
     tokens: Tokens = ()
     section_tokens: Tokens = ()
-    sequence: bytes = b""  # every word's fingerprint, for phrases (filled like `tokens`)
+    words: tuple[str, ...] = ()  # every analysed word, stopwords too, for phrases (as `tokens`)

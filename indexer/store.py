@@ -16,6 +16,7 @@ from indexer import arrays, generations
 from indexer.bm25 import Parameters
 from indexer.clauses import BoolQuery, TermClause
 from indexer.errors import IndexDamaged, IndexOutdated
+from indexer.generations import WORDS
 from indexer.manifest import (
     FORMAT_VERSION,
     MANIFEST,
@@ -26,6 +27,7 @@ from indexer.manifest import (
     without_current,
 )
 from indexer.records import Document, PassageRow
+from indexer.words import Sequences
 
 _UNREADABLE = (errno.EACCES, errno.EPERM)  # whose a folder is cannot be told
 
@@ -57,6 +59,7 @@ class Store:
         self._sequences: Any = None
         self._owners: dict[str, Any] = {}
         self._arrays: arrays.Arrays = arrays.Arrays(Path())  # set by open
+        self.words: Sequences = Sequences(self._arrays, Path())  # the passages' words, for phrases
 
     # reading ---------------------------------------------------------------------------------
 
@@ -112,9 +115,12 @@ class Store:
             )
             store.follow_links = data.get("follow_links") is True
             store.parameters = Parameters.from_manifest(data.get("ranking"))
+            if not (generation / WORDS).is_file():
+                raise IndexDamaged(f"{generation / WORDS} is missing")
             store.generation = generation
             store._arrays = arrays.Arrays(generation)
-            store._whoosh = WhooshReader(generation, store._arrays.sequence_of)
+            store.words = Sequences(store._arrays, generation / WORDS)
+            store._whoosh = WhooshReader(generation, store.words)
         except (IndexDamaged, generations.NotOurs):
             raise
         except (OSError, ValueError, KeyError, TypeError) as error:
@@ -182,7 +188,7 @@ class Store:
         return self._arrays.postings(field, term)
 
     def sequences(self) -> tuple[Any, Any, Any]:
-        """Every passage's word fingerprints as one numpy array (uint64), with where each
+        """Every passage's word numbers (indexer.words) as one numpy array, with where each
         passage's run starts in it and how long it is (in words), by docnum. Read-only."""
         if self._sequences is None:
             import numpy as np
@@ -211,8 +217,8 @@ class Store:
         return self._arrays.view("lengths")[0]
 
     def sequence_views(self) -> tuple[memoryview, memoryview]:
-        """`sequences` without numpy: every fingerprint (uint64) and where passage d's run
-        starts (d + 1's is its end), as memoryviews of the maps."""
+        """`sequences` without numpy: every word number and where passage d's run starts
+        (d + 1's is its end), as memoryviews of the maps."""
         return self._arrays.view("sequence")[0], self._arrays.view("sequence.starts")[0]
 
     def passage_docnum_list(self, doc_ids: Iterable[str]) -> set[int]:

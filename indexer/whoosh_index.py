@@ -9,8 +9,8 @@ nothing here patches it or reads a private field. What it does not do to the let
   passage's EXACT analysed length, kept in a numeric column (`length`);
 - the weighting: whoosh's BM25F uses another idf; `ExactBM25` scores with the pure functions
   of `indexer.bm25` (Lucene's variant);
-- phrases: `_InSequence` keeps the passages whose word fingerprints (our arrays,
-  `indexer.arrays`) stand in a row, stopwords included;
+- phrases: `_InSequence` keeps the passages whose words (numbered in our arrays,
+  `indexer.words`) stand in a row, stopwords included;
 - the arrays the fast path reads are copied out through the public reader API at commit.
 
 Everything else speaks in our own types (`indexer.clauses`, `indexer.records`). The schema is
@@ -22,7 +22,7 @@ from __future__ import annotations
 import mmap
 import weakref
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -36,10 +36,11 @@ from indexer import arrays, generations
 from indexer.analysis import analyse, analyse_passage
 from indexer.bm25 import bm25_idf, bm25_term_weight
 from indexer.clauses import TEXT_FIELD, BoolQuery, TermClause, holds_phrase
+from indexer.generations import WORDS
 from indexer.records import PassageRow, Tokens
+from indexer.words import Sequences, WordNumbers, width_for
 
 INDEX_NAME = generations.INDEX_NAME
-SequenceAt = Callable[[int], bytes]  # a passage's word fingerprints, by whole-index docnum
 
 # the whoosh that wrote an index is recorded in its manifest; another one rebuilds it
 WHOOSH_VERSION = whoosh.versionstring()
@@ -117,7 +118,7 @@ def _schema() -> fields.Schema:
         section=fields.TEXT(analyzer=chain, stored=True, phrase=False),
         text=fields.TEXT(analyzer=chain, stored=True, phrase=False),
         # the passage's number in its document: with doc_id, the key by which a passage's
-        # word fingerprints (kept only in our arrays) follow it through whoosh's renumbering
+        # words (kept only in our arrays) follow it through whoosh's renumbering
         number=fields.COLUMN(columns.NumericColumn("I")),
         # exact analysed length of `text`, for BM25 (whoosh's own is lossy): a column only,
         # never searched (a NUMERIC field indexed 8 trie terms a passage: 15% of the postings)
@@ -238,12 +239,12 @@ class _Unscored(query.ConstantScoreQuery):
 
 
 class _InSequence(_Unscored):
-    """The passages `child` matches whose word fingerprints (8 bytes a word, from our arrays
-    by whole-index docnum: `sequence_at`) hold `phrase` at a word boundary. Adds 0."""
+    """The passages `child` matches whose words (numbers in our arrays, by whole-index docnum:
+    indexer.words.Sequences) hold the phrase's in a row. Adds 0 to the score."""
 
-    def __init__(self, child: query.Query, phrase: bytes, sequence_at: SequenceAt) -> None:
+    def __init__(self, child: query.Query, words: tuple[str, ...], sequences: Sequences) -> None:
         super().__init__(child)
-        self.phrase, self.sequence_at = phrase, sequence_at
+        self.phrase, self.sequences = words, sequences
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _InSequence) and (self.child, self.phrase) == (
@@ -255,15 +256,18 @@ class _InSequence(_Unscored):
         return hash((self.child, self.phrase))
 
     def _rewrap(self, child: query.Query) -> query.Query:
-        return self.__class__(child, self.phrase, self.sequence_at)
+        return self.__class__(child, self.phrase, self.sequences)
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         m = self.child.matcher(searcher, context)
         if isinstance(m, matching.NullMatcherClass):
             return m
+        phrase = self.sequences.phrase(self.phrase)
+        if phrase is None:  # a word of it is in no passage
+            return matching.NullMatcher()
         base = _offset(searcher)  # the matcher's ids are the segment's own
-        at, phrase = self.sequence_at, self.phrase
-        ids = array("I", (d for d in m.all_ids() if holds_phrase(at(base + d), phrase)))
+        run_of, width = self.sequences.of, self.sequences.width
+        ids = array("I", (d for d in m.all_ids() if holds_phrase(run_of(base + d), phrase, width)))
         if not ids:
             return matching.NullMatcher()
         return matching.ListMatcher(ids, weights=array("f", bytes(4 * len(ids))), term=m.term())
@@ -282,7 +286,7 @@ def _offset(searcher: Any) -> int:
 
 
 def _whoosh_clause(
-    clause: TermClause, scoring_on: bool, sequence_at: SequenceAt | None = None
+    clause: TermClause, scoring_on: bool, sequences: Sequences | None = None
 ) -> query.Query:
     if clause.kind == "any":  # any of these exact values (documents)
         alternatives = [query.Term(clause.field, t) for t in clause.terms]
@@ -292,18 +296,18 @@ def _whoosh_clause(
         return q if scoring_on and clause.field == TEXT_FIELD else _Unscored(q)
     terms = [query.Term(clause.field, t, boost=clause.weight) for t in clause.terms]
     if clause.kind == "phrase":
-        if sequence_at is None:
-            raise ValueError("a phrase needs the passages' word fingerprints")
+        if sequences is None:
+            raise ValueError("a phrase needs the passages' words")
         # the passages holding every word, then those where the words stand in a row
         every = query.And(terms) if len(terms) > 1 else terms[0]
-        exact = _InSequence(every, clause.sequence, sequence_at)
+        exact = _InSequence(every, clause.sequence, sequences)
         return query.And([exact, *terms])  # scores as the sum of its words
     if len(terms) == 1:
         return terms[0]
     return query.And(terms)
 
 
-def whoosh_query(q: BoolQuery, sequence_at: SequenceAt) -> query.Query:
+def whoosh_query(q: BoolQuery, sequences: Sequences) -> query.Query:
     """Our boolean query as whoosh's: OR of `should`, AND of `must` (Lucene's boolean model),
     within `restrict` (metadata clauses: they narrow, they do not score). `must_not` is applied
     as a mask by `WhooshReader.search`: whoosh 2.7's AndNot let through a passage holding the
@@ -311,12 +315,12 @@ def whoosh_query(q: BoolQuery, sequence_at: SequenceAt) -> query.Query:
     "children")."""
     positive: query.Query | None = None
     if q.should:
-        positive = query.Or([_whoosh_clause(c, True, sequence_at) for c in q.should])
+        positive = query.Or([_whoosh_clause(c, True, sequences) for c in q.should])
     if q.must:
-        required = query.And([_whoosh_clause(c, True, sequence_at) for c in q.must])
+        required = query.And([_whoosh_clause(c, True, sequences) for c in q.must])
         positive = query.AndMaybe(required, positive) if positive is not None else required
     if q.restrict:
-        limits = [_Unscored(_whoosh_clause(c, False, sequence_at)) for c in q.restrict]
+        limits = [_Unscored(_whoosh_clause(c, False, sequences)) for c in q.restrict]
         positive = query.And([positive, *limits] if positive is not None else limits)
     if positive is None:
         raise ValueError("a query needs at least one positive clause")
@@ -351,10 +355,10 @@ def _row(stored: dict[str, Any], length: int = 0) -> PassageRow:
 
 class WhooshReader:
     """One generation's whoosh index, open for reading: one reader kept until `close`.
-    `sequence_at`: a passage's word fingerprints by docnum (our arrays), for phrases."""
+    `sequences`: the passages' words (our arrays), for phrases."""
 
-    def __init__(self, generation: Path, sequence_at: SequenceAt) -> None:
-        self._sequence_at = sequence_at
+    def __init__(self, generation: Path, sequences: Sequences) -> None:
+        self._sequences = sequences
         self._index = index.open_dir(str(generation), indexname=INDEX_NAME)
         self._searcher = self._index.searcher()  # reads the TOC and segments now
 
@@ -370,10 +374,10 @@ class WhooshReader:
         )
         mask = None
         if q.must_not:
-            unwanted = query.Or([_whoosh_clause(c, False, self._sequence_at) for c in q.must_not])
+            unwanted = query.Or([_whoosh_clause(c, False, self._sequences) for c in q.must_not])
             mask = set(self._searcher.docs_for_query(unwanted))
         found = searcher.search(
-            whoosh_query(q, self._sequence_at),
+            whoosh_query(q, self._sequences),
             limit=None,
             filter=_filter_query(doc_ids),
             mask=mask,
@@ -402,7 +406,7 @@ class WhooshReader:
 
     def matching(self, clause: TermClause) -> list[int]:
         """Docnums (ascending) of the passages a clause matches, unscored: field clauses."""
-        q = _whoosh_clause(clause, False, self._sequence_at)
+        q = _whoosh_clause(clause, False, self._sequences)
         return sorted(self._searcher.docs_for_query(q))
 
     def terms_with_prefix(self, prefix: str) -> list[str]:
@@ -414,8 +418,8 @@ class WhooshReader:
 
 class WhooshWriter:
     """A whoosh writer on a new generation: an empty index (`create`) or the copy the
-    generation holds of the previous one, `previous` (whose arrays hold the word fingerprints
-    of the passages this run keeps)."""
+    generation holds of the previous one, `previous` (whose arrays hold the words of the
+    passages this run keeps, and whose table their numbers: indexer.words)."""
 
     def __init__(self, generation: Path, *, create: bool, previous: Path | None = None) -> None:
         if create:
@@ -430,17 +434,18 @@ class WhooshWriter:
         self._writer = self._index.writer(
             limitmb=WRITER_POOL_MB, compound=False, codec=WriterCodec()
         )
-        # the fingerprints of the passages added, kept out of memory until the commit
+        # the word numbers of the passages added, kept out of memory until the commit
         self._added = _AddedSequences(generation / arrays.ADDED_SEQUENCES)
+        self._numbers = WordNumbers(self._previous / WORDS if self._previous else None)
 
     def delete_document(self, doc_id: str) -> None:
         self._writer.delete_by_term("doc_id", doc_id)
 
     def add_rows(self, rows: Iterable[PassageRow]) -> None:
         for row in rows:
-            if not (row.tokens and row.sequence):  # analysed by the caller, in a worker, or now
+            if not (row.tokens and row.words):  # analysed by the caller, in a worker, or now
                 analysed = analyse_passage(row.text)
-                row = replace(row, tokens=analysed.tokens, sequence=analysed.sequence)
+                row = replace(row, tokens=analysed.tokens, words=analysed.words)
             self._writer.add_document(
                 citation=row.citation,
                 doc_id=row.doc_id,
@@ -460,18 +465,20 @@ class WhooshWriter:
                 page_end=row.page_end,
                 role=row.role,
             )
-            self._added.add((row.doc_id, row.n), row.sequence)
+            self._added.add((row.doc_id, row.n), self._numbers.numbers(row.words).tobytes())
 
     def commit(self, *, merge: bool) -> None:
         """Write the segments (merged, when passages were deleted: they would still count in
         document frequencies), then the arrays of the fast path from the public reader, with
-        each passage's fingerprints: added now, or kept from the previous generation."""
+        each passage's words: added now, or kept from the previous generation (their numbers
+        never change: indexer.words)."""
         self._writer.commit(optimize=merge)
         added = self._added.finish()
+        self._numbers.write(self._generation / WORDS)
         with self._index.reader() as reader, _Kept(self._previous) as kept:
             keys = zip(_column(reader, "doc_id"), _column(reader, "number"), strict=True)
-            sequences = [_sequence(key, added, kept) for key in keys]
-            arrays.write(self._generation, reader, sequences)
+            runs = [_run(key, added, kept) for key in keys]
+            arrays.write(self._generation, reader, runs, width_for(len(self._numbers)))
         self._added.discard()
 
     def cancel(self) -> None:
@@ -479,16 +486,14 @@ class WhooshWriter:
         self._added.discard()
 
 
-def _sequence(
-    key: tuple[str, int], added: dict[tuple[str, int], memoryview], kept: _Kept
-) -> memoryview | bytes:
-    """A passage's fingerprints: added by this run, else kept from the previous generation
+def _run(key: tuple[str, int], added: dict[tuple[str, int], memoryview], kept: _Kept) -> memoryview:
+    """A passage's word numbers: added by this run, else kept from the previous generation
     (a passage of a deleted document still in a segment may have neither: it never matches,
     its postings being gone)."""
     run = added.get(key)
     if run is None:
         run = kept.get(key)
-    return b"" if run is None else run
+    return memoryview(b"") if run is None else run
 
 
 def _column(reader: Any, name: str) -> list[Any]:
@@ -496,8 +501,9 @@ def _column(reader: Any, name: str) -> list[Any]:
 
 
 class _AddedSequences:
-    """Fingerprint runs by passage key, appended to a file of the generation (never linked
-    into the next: indexer.generations) so that a build's fingerprints are not all in memory."""
+    """Runs of word numbers (four bytes each) by passage key, appended to a file of the
+    generation (never linked into the next: indexer.generations) so that a build's runs are
+    not all in memory."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -514,7 +520,7 @@ class _AddedSequences:
         self._size += len(sequence)
 
     def finish(self) -> dict[tuple[str, int], memoryview]:
-        """Every run added, by key: views of the file, mapped (nothing copied)."""
+        """Every run added, by key: views of the file's numbers, mapped (nothing copied)."""
         if self._file is None:
             return {}
         self._file.close()
@@ -523,7 +529,7 @@ class _AddedSequences:
         with self.path.open("rb") as handle:
             self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         data = memoryview(self._map)
-        return {key: data[start:end] for key, (start, end) in self._where.items()}
+        return {key: data[start:end].cast("I") for key, (start, end) in self._where.items()}
 
     def discard(self) -> None:
         if self._file is not None:
@@ -533,8 +539,8 @@ class _AddedSequences:
 
 
 class _Kept:
-    """The previous generation's fingerprint runs, by passage key (its whoosh columns and
-    its arrays: the passages it had, whatever whoosh's merge made of their numbers)."""
+    """The previous generation's runs of word numbers, by passage key (its whoosh columns and
+    its arrays: the passages it had, whatever whoosh's merge made of their docnums)."""
 
     def __init__(self, previous: Path | None) -> None:
         self._previous = previous
@@ -556,7 +562,7 @@ class _Kept:
         if docnum is None or self._arrays is None:
             return None
         flat, starts = self._arrays.view("sequence")[0], self._arrays.view("sequence.starts")[0]
-        return flat[starts[docnum] : starts[docnum + 1]].cast("B")
+        return flat[starts[docnum] : starts[docnum + 1]]
 
     def __exit__(self, *exc: object) -> None:
         if self._index is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer.analysis import Token, analyse, normalise_word, sequence_of, stem_word
+from indexer.analysis import Token, analyse, normalise_word, stem_word, words_of
 from indexer.clauses import TEXT_FIELD, BoolQuery, TermClause
 from indexer.display import shown
 from search.errors import FieldValueError, FilterError, QueryError
@@ -111,7 +111,7 @@ def _synonym(clause: Clause, analysed: Analysed) -> tuple[TermClause, Analysed, 
     if not word.terms or not phrase.terms or word.terms == phrase.terms:
         return None  # nothing to add (a spelling that stems the same)
     terms = (word.terms[0], *phrase.terms)
-    return TermClause(TEXT_FIELD, terms, "synonym", sequence_of(phrase.sequence)), other, row
+    return TermClause(TEXT_FIELD, terms, "synonym", words_of(phrase.sequence)), other, row
 
 
 def _content(sequence: tuple[Token, ...]) -> tuple[str, ...]:
@@ -153,5 +153,5 @@ def compile_clause(
     terms = tuple(t.text for t in content)
     analysed = Analysed(clause, terms, sequence)
     if analysed.is_phrase and name == TEXT_FIELD:  # word for word, stopwords included
-        return TermClause(name, terms, "phrase", sequence_of(sequence)), analysed
+        return TermClause(name, terms, "phrase", words_of(sequence)), analysed
     return TermClause(name, terms, "term"), analysed

@@ -93,19 +93,28 @@ class PlainScorer:
         counts = [dict(zip(*self.store.postings_lists(t), strict=True)) for t in clause.terms]
         common = set(min(counts, key=len)).intersection(*counts)
         if clause.kind == "phrase":
-            phrase, (flat, starts) = clause.sequence, self.store.sequence_views()
-            common = {
-                d
-                for d in common
-                if (narrow is None or d in narrow)
-                and holds_phrase(flat[starts[d] : starts[d + 1]].tobytes(), phrase)
-            }
+            common = self._in_a_row(clause.sequence, common, narrow)
         scores: Scores = {}
         for term, held in zip(clause.terms, counts, strict=True):
             idf = bm25_idf(self.count, self.store.doc_frequency(term))
             part = self._weighted(common, [held[d] for d in common], idf, clause.weight)
             scores = {d: scores[d] + s for d, s in part.items()} if scores else part
         return scores
+
+    def _in_a_row(
+        self, words: tuple[str, ...], docnums: set[int], narrow: set[int] | None
+    ) -> set[int]:
+        """Which of `docnums` (within `narrow`, if given) hold the phrase's words in a row."""
+        numbers = self.store.words.phrase(words)
+        if numbers is None:  # a word of it is in no passage
+            return set()
+        (flat, starts), width = self.store.sequence_views(), self.store.words.width
+        return {
+            d
+            for d in docnums
+            if (narrow is None or d in narrow)
+            and holds_phrase(flat[starts[d] : starts[d + 1]].tobytes(), numbers, width)
+        }
 
     def _term(self, term: str, weight: float) -> Scores:
         docnums, counts = self.store.postings_lists(term)
@@ -123,17 +132,18 @@ class PlainScorer:
         docnums, word_counts = self.store.postings_lists(clause.terms[0])
         counts: dict[int, float] = dict(zip(docnums, map(float, word_counts), strict=True))
         phrase = clause.terms[1:]
-        if len(phrase) == 1 and len(clause.sequence) == 8:  # a one-word form: its postings
+        numbers = self.store.words.phrase(clause.sequence)
+        if len(phrase) == 1 and len(clause.sequence) == 1:  # a one-word form: its postings
             for d, c in zip(*self.store.postings_lists(phrase[0]), strict=True):
                 counts[d] = counts.get(d, 0.0) + c
-        elif phrase:
+        elif phrase and numbers is not None:  # (None: a word of it is in no passage)
             candidates = set(self.store.postings_lists(phrase[0])[0])
             for term in phrase[1:]:
                 candidates &= set(self.store.postings_lists(term)[0])
-            flat, starts = self.store.sequence_views()
+            (flat, starts), width = self.store.sequence_views(), self.store.words.width
             for d in candidates:
-                found = count_phrase(flat[starts[d] : starts[d + 1]].tobytes(), clause.sequence)
-                counts[d] = counts.get(d, 0.0) + found
+                run = flat[starts[d] : starts[d + 1]].tobytes()
+                counts[d] = counts.get(d, 0.0) + count_phrase(run, numbers, width)
         held = sorted(d for d, c in counts.items() if c)
         idf = bm25_idf(self.count, len(held))
         return self._weighted(held, [counts[d] for d in held], idf, clause.weight)

@@ -11,9 +11,9 @@ queries combine them (Lucene's model, `indexer.clauses.BoolQuery`):
     restrict (metadata fields) and the document filter narrow; they never score
 
 A phrase ("children in care") is checked word for word, stopwords included, in the passages
-that hold all its indexed words: every word of every passage is in one array of fingerprints
-(`Store.sequences`), and the phrase's fingerprints are compared with it at every place a
-phrase could start in those passages, all at once.
+that hold all its indexed words: every word of every passage is in one array of word numbers
+(`Store.sequences`, indexer.words), and the phrase's numbers are compared with it at every
+place a phrase could start in those passages, all at once.
 
 The results equal whoosh's to the last bit of ranking (tests/test_vector.py runs every query
 of the judged set both ways); the engine picks this path when a query's postings are many.
@@ -131,17 +131,18 @@ class VectorScorer:
         counts = np.zeros(self.size, dtype=np.float64)
         counts[word_docnums] += word_counts
         phrase = clause.terms[1:]
-        if len(phrase) == 1 and len(clause.sequence) == 8:  # a one-word form: its postings
+        numbers = self.store.words.phrase(clause.sequence)
+        if len(phrase) == 1 and len(clause.sequence) == 1:  # a one-word form: its postings
             other, other_counts = self.store.postings(phrase[0])
             counts[other] += other_counts
-        elif phrase:
+        elif phrase and numbers is not None:  # (None: a word of it is in no passage)
             candidates = self.store.postings(phrase[0])[0]
             for term in phrase[1:]:
                 candidates = np.intersect1d(candidates, self.store.postings(term)[0])
             flat, starts, lengths = self.store.sequences()
             for docnum in candidates.tolist():
                 run = flat[starts[docnum] : starts[docnum] + lengths[docnum]].tobytes()
-                counts[docnum] += count_phrase(run, clause.sequence)
+                counts[docnum] += count_phrase(run, numbers, flat.itemsize)
         docnums = np.flatnonzero(counts)
         idf = bm25_idf(self.count, len(docnums))
         tf_part = bm25_term_weights(
@@ -160,11 +161,14 @@ class VectorScorer:
         docnums = np.flatnonzero(hits)
         return docnums, scores[docnums]
 
-    def _in_a_row(self, phrase: bytes, docnums: np.ndarray) -> np.ndarray:
-        """Which of `docnums` hold the phrase's fingerprints one after another."""
-        wanted = np.frombuffer(phrase, dtype="<u8")
-        width = len(wanted)
+    def _in_a_row(self, phrase: tuple[str, ...], docnums: np.ndarray) -> np.ndarray:
+        """Which of `docnums` hold the phrase's words one after another."""
         flat, starts, lengths = self.store.sequences()
+        numbers = self.store.words.phrase(phrase)
+        if numbers is None:  # a word of it is in no passage
+            return np.zeros(len(docnums), dtype=bool)
+        wanted = np.frombuffer(numbers, dtype=flat.dtype)
+        width = len(wanted)
         room = np.maximum(lengths[docnums] - width + 1, 0)  # where the phrase could start
         found = np.zeros(len(docnums), dtype=bool)
         # a batch at a time: every place in a batch is an index, and the 10x corpus has

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import indexer.words
 from indexer import arrays, generations
 from indexer.analysis import analyse
 from indexer.errors import IndexDamaged, IndexOutdated
@@ -44,10 +45,6 @@ def _whoosh_postings(reader, field: str) -> dict[str, list[tuple[int, float]]]: 
     return found
 
 
-def _fingerprint(word: str) -> bytes:
-    return hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest()
-
-
 def assert_arrays_agree_with_whoosh(store: Store) -> None:
     reader = whoosh_reader(store)
     size = reader.doc_count_all()
@@ -65,19 +62,25 @@ def assert_arrays_agree_with_whoosh(store: Store) -> None:
     lengths = list(reader.column_reader("length"))
     assert store.lengths().tolist() == [float(n) for n in lengths]
     assert store.length_list().tolist() == lengths
-    # the fingerprints live in our arrays only: each passage's must be those of its own
-    # stored text, analysed afresh here, whatever whoosh's merges did to its number
+    # the words live in our arrays only, as numbers: each passage's must be its own stored
+    # text's words, analysed afresh here and numbered by the table as read by a plain rule,
+    # whatever whoosh's merges did to its docnum
+    table = {}
+    for line in (store.generation / "words.tsv").read_text("utf-8").splitlines():
+        word, number = line.split("\t")
+        table[word] = int(number)
+    assert sorted(table.values()) == list(range(len(table)))  # numbered 0, 1, 2, ... once
     flat, starts, words = store.sequences()
     plain_flat, plain_starts = store.sequence_views()
+    narrow = len(table) <= indexer.words.NARROW_WORDS  # 65,536 (a test may lower it)
+    assert flat.dtype.itemsize == store.words.width == (2 if narrow else 4)
     for docnum in range(size):
         if reader.is_deleted(docnum):
             continue
         analysed = analyse(reader.stored_fields(docnum)["text"], keep_stopwords=True)
-        expected = b"".join(_fingerprint(w.text) for w in analysed)
-        mine = flat[starts[docnum] : starts[docnum] + words[docnum]].tobytes()
-        assert mine == expected, docnum
-        run = plain_flat[plain_starts[docnum] : plain_starts[docnum + 1]].tobytes()
-        assert run == expected, docnum
+        expected = [table[w.text] for w in analysed]
+        assert flat[starts[docnum] : starts[docnum] + words[docnum]].tolist() == expected
+        assert plain_flat[plain_starts[docnum] : plain_starts[docnum + 1]].tolist() == expected
     live = store.live_mask()
     deleted = [d for d in range(size) if reader.is_deleted(d)]
     assert (live is None) == (not deleted)
@@ -283,3 +286,36 @@ def test_a_cut_or_garbled_array_file_is_damage_found_at_open(tmp_path: Path, cut
     path.write_bytes(data[:cut] if cut else b"garbled" + data[7:])
     with pytest.raises(IndexDamaged, match=r"arrays-text\.docnums\.npy is not a whole array"):
         Store.open(index)
+
+
+def _word_table(store: Store) -> dict[str, int]:
+    assert store.generation is not None
+    lines = (store.generation / "words.tsv").read_text("utf-8").splitlines()
+    return {word: int(number) for word, number in (line.split("\t") for line in lines)}
+
+
+def test_a_word_keeps_its_number_and_runs_widen_past_65536_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """indexer.words: the table only grows, so kept passages keep their runs; an index with
+    more words than two bytes can number stores four bytes a word, kept runs widened."""
+    corpus = write_corpus(tmp_path / "c", {"a.txt": _paragraphs("leavers", 50)})
+    index = tmp_path / "index"
+    build_index([corpus], index)
+    store = Store.open(index)
+    before = _word_table(store)
+    assert store.words.width == 2
+    store.close()
+    monkeypatch.setattr(indexer.words, "NARROW_WORDS", len(before))  # one more word widens
+    write_corpus(corpus, {"b.txt": _paragraphs("newcomers", 20)})
+    build_index([corpus], index)
+    store = Store.open(index)
+    after = _word_table(store)
+    assert len(after) > len(before)
+    assert {w: after[w] for w in before} == before
+    assert store.words.width == 4
+    assert_arrays_agree_with_whoosh(store)
+    for path in ("matcher", "arrays", "python"):
+        engine = Engine.open(index, ranking=path)
+        assert engine.search('"leavers plan 7 for the"').total == 1, path
+        assert engine.search('"newcomers plan 7 for the"').total == 1, path

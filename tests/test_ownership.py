@@ -243,7 +243,7 @@ def test_an_index_of_the_single_folder_layout_is_rebuilt_and_what_is_beside_it_k
             path.unlink()
         else:
             path.rename(folder / path.name)
-    for leftover in ("CURRENT", "LOCK", MARKER, "stems.tsv"):
+    for leftover in ("CURRENT", "LOCK", MARKER, "stems.tsv", "words.tsv"):
         (folder / leftover).unlink()
     shutil.rmtree(generation)
     manifest = folder / "documents.json"

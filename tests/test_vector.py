@@ -272,13 +272,25 @@ def test_phrases_match_word_for_word_both_ways(
         assert {int(h.citation.rsplit("#", 1)[1]) for h in hits} == expected, path
 
 
-def test_a_phrase_matches_only_at_a_word_boundary_of_the_fingerprints() -> None:
-    from indexer.clauses import holds_phrase
+@pytest.mark.parametrize("width", [2, 4])
+def test_a_phrase_matches_only_at_a_word_boundary(width: int) -> None:
+    from indexer.clauses import count_phrase, holds_phrase
 
-    sequence = bytes(range(24))  # three words: 0-7, 8-15, 16-23
-    assert holds_phrase(sequence, bytes(range(8, 24)))
-    assert not holds_phrase(sequence, bytes(range(4, 20)))  # the same bytes, off by half a word
-    assert not holds_phrase(sequence, bytes(range(16, 32)))
+    run = bytes(range(3 * width))  # three words of `width` bytes each
+    assert holds_phrase(run, run[width:], width)
+    assert count_phrase(run + run, run[width:], width) == 2
+    off = run[width // 2 : width // 2 + 2 * width]  # the same bytes, off by half a word
+    assert not holds_phrase(run, off, width)
+    assert count_phrase(run, off, width) == 0
+    assert not holds_phrase(run, run[2 * width :] + bytes(width), width)
+
+
+def test_a_phrase_with_a_word_no_passage_holds_matches_nothing(seed_index: Path) -> None:
+    for path in PATHS:
+        engine = Engine.open(seed_index, ranking=path)
+        assert engine.search('"children in care"').total > 0
+        assert engine.search('"children in zyzzyva care"').total == 0, path
+        assert engine.search('"children zyzzyva"').total == 0, path
 
 
 def test_phrases_checked_in_small_batches_give_the_same_passages(
