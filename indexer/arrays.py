@@ -93,7 +93,7 @@ def _postings(reader: Any, field: str, size: int) -> tuple[Any, Any, Any, Any]:
     offsets = np.zeros(len(terms) + 1, dtype=np.int64)
     docnums, counts = array("q"), array("d")  # 8 bytes a posting while gathered, not ~40
     for row, term in enumerate(terms):
-        for docnum, count in _matches(reader.postings(field, term)):
+        for docnum, count in matches(reader.postings(field, term)):
             docnums.append(docnum)
             counts.append(count)
         offsets[row + 1] = len(docnums)
@@ -113,7 +113,8 @@ def _postings(reader: Any, field: str, size: int) -> tuple[Any, Any, Any, Any]:
     )
 
 
-def _matches(matcher: Any) -> Iterator[tuple[int, float]]:
+def matches(matcher: Any) -> Iterator[tuple[int, float]]:
+    """(docnum, count) of each posting of a whoosh matcher (its public API)."""
     while matcher.is_active():
         yield matcher.id(), matcher.weight()
         matcher.next()
@@ -232,6 +233,18 @@ class Arrays:
             self._views[name] = (data.cast(code), itemsize)
         return self._views[name]
 
+    def owner_list(self, field: str) -> list[str | None]:
+        """For each passage (by docnum) its value of a one-value-a-passage field (doc_id,
+        role), None for a deleted one: from the field's postings, without numpy."""
+        terms, width = self.view(f"{field}.terms")
+        offsets, docnums = self.view(f"{field}.offsets")[0], self.view(f"{field}.docnums")[0]
+        owners: list[str | None] = [None] * len(self.view("lengths")[0])
+        for row, term in enumerate(_FixedWidth(terms, width)):
+            value = term.rstrip(b"\0").decode("utf-8")
+            for docnum in docnums[offsets[row] : offsets[row + 1]]:
+                owners[docnum] = value
+        return owners
+
     def sequence_of(self, docnum: int) -> bytes:
         """One passage's word numbers (indexer.words: 2 or 4 bytes a word), without numpy."""
         flat, starts = self.view("sequence")[0], self.view("sequence.starts")[0]
@@ -277,4 +290,6 @@ class _FixedWidth:
         return len(self.data) // self.width
 
     def __getitem__(self, row: int) -> bytes:
+        if not 0 <= row < len(self):
+            raise IndexError(row)  # the end of iteration, too
         return bytes(self.data[row * self.width : (row + 1) * self.width])

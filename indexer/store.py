@@ -58,6 +58,7 @@ class Store:
         self._live: Any = False  # not looked at yet
         self._sequences: Any = None
         self._owners: dict[str, Any] = {}
+        self._doc_ids: list[str | None] | None = None  # by docnum, when first asked
         self._arrays: arrays.Arrays = arrays.Arrays(Path())  # set by open
         self.words: Sequences = Sequences(self._arrays, Path())  # the passages' words, for phrases
 
@@ -158,8 +159,13 @@ class Store:
         return self._whoosh.search(q, doc_ids, weighting)
 
     def doc_id_of(self, docnum: int) -> str:
-        """The document a passage belongs to, from a column (no stored fields are loaded)."""
-        return self._whoosh.doc_id_of(docnum)
+        """The document a passage belongs to, from our arrays (no stored fields are loaded)."""
+        if self._doc_ids is None:
+            self._doc_ids = self._arrays.owner_list("doc_id")
+        doc_id = self._doc_ids[docnum]
+        if doc_id is None:
+            raise LookupError(f"passage {docnum} is deleted")
+        return doc_id
 
     def row(self, docnum: int) -> PassageRow:
         """The stored passage behind a search result."""

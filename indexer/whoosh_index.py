@@ -111,7 +111,7 @@ def _schema() -> fields.Schema:
         # Document metadata (title, dates, years...) lives in the manifest; filters on it
         # become a set of document ids. A passage carries only what is its own.
         citation=fields.ID(stored=True, unique=True),
-        doc_id=fields.ID(stored=True, sortable=True),  # a column: ranking by document is cheap
+        doc_id=fields.ID(stored=True),  # which passage is whose: our arrays (arrays-doc_id.*)
         n=fields.STORED,
         paragraph=fields.ID(stored=True),
         role=fields.ID(stored=True),  # indexer.roles: a restriction, never scored
@@ -384,10 +384,6 @@ class WhooshReader:
         )
         return sorted(found.top_n, key=lambda hit: (-hit[0], hit[1]))
 
-    def doc_id_of(self, docnum: int) -> str:
-        """The document a passage belongs to, from a column (no stored fields are loaded)."""
-        return COLUMNS.get(self._searcher.reader(), "doc_id")[docnum]
-
     def row(self, docnum: int) -> PassageRow:
         reader = self._searcher.reader()
         return _row(reader.stored_fields(docnum), COLUMNS.get(reader, "length")[docnum])
@@ -476,7 +472,7 @@ class WhooshWriter:
         added = self._added.finish()
         self._numbers.write(self._generation / WORDS)
         with self._index.reader() as reader, _Kept(self._previous) as kept:
-            keys = zip(_column(reader, "doc_id"), _column(reader, "number"), strict=True)
+            keys = zip(_doc_ids(reader), _column(reader, "number"), strict=True)
             runs = [_run(key, added, kept) for key in keys]
             arrays.write(self._generation, reader, runs, width_for(len(self._numbers)))
         self._added.discard()
@@ -494,6 +490,16 @@ def _run(key: tuple[str, int], added: dict[tuple[str, int], memoryview], kept: _
     if run is None:
         run = kept.get(key)
     return memoryview(b"") if run is None else run
+
+
+def _doc_ids(reader: Any) -> list[str | None]:
+    """Each passage's document (None: deleted), from the doc_id postings (public API)."""
+    owners: list[str | None] = [None] * reader.doc_count_all()
+    for term in reader.lexicon("doc_id"):
+        doc_id = term.decode("utf-8")
+        for docnum, _ in arrays.matches(reader.postings("doc_id", term)):
+            owners[docnum] = doc_id
+    return owners
 
 
 def _column(reader: Any, name: str) -> list[Any]:
@@ -551,10 +557,11 @@ class _Kept:
     def __enter__(self) -> _Kept:
         if self._previous is not None:
             self._index = index.open_dir(str(self._previous), indexname=INDEX_NAME)
-            with self._index.reader() as reader:
-                keys = zip(_column(reader, "doc_id"), _column(reader, "number"), strict=True)
-                self._keys = {key: docnum for docnum, key in enumerate(keys)}
             self._arrays = arrays.Arrays(self._previous)
+            with self._index.reader() as reader:
+                doc_ids = self._arrays.owner_list("doc_id")
+                keys = zip(doc_ids, _column(reader, "number"), strict=True)
+                self._keys = {key: docnum for docnum, key in enumerate(keys) if key[0]}
         return self
 
     def get(self, key: tuple[str, int]) -> memoryview | None:
