@@ -22,15 +22,17 @@ from __future__ import annotations
 import mmap
 import weakref
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import whoosh
-from whoosh import analysis, columns, fields, index, matching, query, scoring, searching
+from whoosh import analysis, columns, fields, formats, index, matching, query, scoring, searching
 from whoosh.codec.whoosh3 import W3Codec, W3Segment
 from whoosh.filedb.filestore import FileStorage
+from whoosh.system import pack_uint
 
 from indexer import arrays, generations
 from indexer.analysis import analyse, analyse_passage
@@ -105,6 +107,23 @@ class ChainTokenizer(analysis.Tokenizer):
             yield token
 
 
+class AnalysedText(fields.TEXT):
+    """whoosh's TEXT field, for text our chain has analysed already (in a worker): `index`,
+    the hook whoosh documents for a field type to turn a value into (term, frequency,
+    weight, value bytes) tuples, counts the worker's tokens directly instead of streaming
+    them one by one through the analyzer and whoosh's format (what Frequency.word_values
+    would make of the same tokens: each with boost 1). Anything else goes whoosh's way."""
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        analysed = getattr(value, "tokens", None)
+        if analysed is None or type(self.format) is not formats.Frequency:
+            yield from super().index(value, **kwargs)
+            return
+        boost = self.format.field_boost
+        for word, frequency in Counter(token[0] for token in analysed).items():
+            yield word.encode("utf-8"), frequency, frequency * boost, pack_uint(frequency)
+
+
 def _schema() -> fields.Schema:
     chain = ChainTokenizer()
     return fields.Schema(
@@ -115,8 +134,8 @@ def _schema() -> fields.Schema:
         n=fields.STORED,
         paragraph=fields.ID(stored=True),
         role=fields.ID(stored=True),  # indexer.roles: a restriction, never scored
-        section=fields.TEXT(analyzer=chain, stored=True, phrase=False),
-        text=fields.TEXT(analyzer=chain, stored=True, phrase=False),
+        section=AnalysedText(analyzer=chain, stored=True, phrase=False),
+        text=AnalysedText(analyzer=chain, stored=True, phrase=False),
         # the passage's number in its document: with doc_id, the key by which a passage's
         # words (kept only in our arrays) follow it through whoosh's renumbering
         number=fields.COLUMN(columns.NumericColumn("I")),
