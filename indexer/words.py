@@ -42,13 +42,8 @@ class WordNumbers:
 
     def numbers(self, words: Iterable[str]) -> array:
         """The words' numbers (four bytes each until the commit narrows them)."""
-        table, run = self._numbers, array("I")
-        for word in words:
-            number = table.get(word)
-            if number is None:
-                number = table[word] = len(table)
-            run.append(number)
-        return run
+        table = self._numbers  # a new word gets the next number: the table's size before it
+        return array("I", [table.setdefault(word, len(table)) for word in words])
 
     def write(self, path: Path) -> None:
         """Replaced whole, never in place (the file is a hard link shared with readers)."""
