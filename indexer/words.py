@@ -57,7 +57,8 @@ class Sequences:
 
     def __init__(self, arrays: Arrays, table: Path) -> None:
         self._arrays = arrays
-        self._table = StemTable(table)
+        self._path = table
+        self._table: StemTable | None = None  # read at the first phrase: a query may have none
 
     @property
     def width(self) -> int:
@@ -70,6 +71,8 @@ class Sequences:
     def phrase(self, words: Sequence[str]) -> bytes | None:
         """A phrase's words as the runs hold them; None if one of them is in no passage (the
         phrase then matches nothing)."""
+        if self._table is None:
+            self._table = StemTable(self._path)
         numbers = []
         for word in words:
             number = self._table.get(word)
