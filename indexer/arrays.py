@@ -54,15 +54,15 @@ _SINGLE = ("lengths", "live", "sequence", "sequence.starts")
 # --- writing (at commit, from whoosh's public reader API) ----------------------------------
 
 
-def write(generation: Path, reader: Any, runs: list[Any], width: int) -> None:
-    """Write the set for an open whoosh reader of `generation` (public API only), with each
-    passage's run of word numbers by docnum (`runs`: arrays or memoryviews of numbers, kept
-    nowhere else), stored `width` bytes a word (indexer.words)."""
+def write(generation: Path, reader: Any, flat: array, starts: array) -> None:
+    """Write the set for an open whoosh reader of `generation` (public API only), with every
+    passage's word numbers back to back (`flat`: typecode "H" or "I", indexer.words; kept
+    nowhere else) and where passage d's start (`starts`, "q": d + 1's is its end)."""
     import numpy as np
 
     size = reader.doc_count_all()
-    if len(runs) != size:
-        raise ValueError(f"{len(runs)} runs of words for {size} passages")
+    if len(starts) != size + 1:
+        raise ValueError(f"{len(starts) - 1} runs of words for {size} passages")
     live = np.ones(size, dtype=bool)
     for docnum in range(size) if reader.has_deletions() else ():
         live[docnum] = not reader.is_deleted(docnum)
@@ -74,14 +74,9 @@ def write(generation: Path, reader: Any, runs: list[Any], width: int) -> None:
         lengths[:] = list(reader.column_reader("length"))
     _save(generation, "lengths", lengths)
     _save(generation, "live", live)
-    starts = np.zeros(size + 1, dtype=np.int64)
-    np.cumsum([len(run) for run in runs], out=starts[1:])
-    flat = np.zeros(int(starts[-1]), dtype=np.uint16 if width == 2 else np.uint32)
-    for docnum, run in enumerate(runs):
-        if len(run):
-            flat[starts[docnum] : starts[docnum + 1]] = run
-    _save(generation, "sequence", flat)
-    _save(generation, "sequence.starts", starts)
+    numbers = np.frombuffer(flat, dtype=np.uint16 if flat.itemsize == 2 else np.uint32)
+    _save(generation, "sequence", numbers)
+    _save(generation, "sequence.starts", np.frombuffer(starts, dtype=np.int64))
 
 
 def _postings(reader: Any, field: str, size: int) -> tuple[Any, Any, Any, Any]:

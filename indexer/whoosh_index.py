@@ -488,12 +488,18 @@ class WhooshWriter:
         each passage's words: added now, or kept from the previous generation (their numbers
         never change: indexer.words)."""
         self._writer.commit(optimize=merge)
-        added = self._added.finish()
+        self._added.finish()
         self._numbers.write(self._generation / WORDS)
+        wide = width_for(len(self._numbers)) == 4
+        flat, starts = array("I" if wide else "H"), array("q", [0])
         with self._index.reader() as reader, _Kept(self._previous) as kept:
-            keys = zip(_doc_ids(reader), _column(reader, "number"), strict=True)
-            runs = [_run(key, added, kept) for key in keys]
-            arrays.write(self._generation, reader, runs, width_for(len(self._numbers)))
+            for key in zip(_doc_ids(reader), _column(reader, "number"), strict=True):
+                run = self._added.get(key)
+                if run is None:
+                    run = kept.get(key)
+                _append(flat, run)
+                starts.append(len(flat))
+            arrays.write(self._generation, reader, flat, starts)
         self._added.discard()
 
     def cancel(self) -> None:
@@ -501,14 +507,15 @@ class WhooshWriter:
         self._added.discard()
 
 
-def _run(key: tuple[str, int], added: dict[tuple[str, int], memoryview], kept: _Kept) -> memoryview:
-    """A passage's word numbers: added by this run, else kept from the previous generation
-    (a passage of a deleted document still in a segment may have neither: it never matches,
-    its postings being gone)."""
-    run = added.get(key)
+def _append(flat: array, run: memoryview | None) -> None:
+    """A passage's word numbers onto the generation's runs (None: a passage of a deleted
+    document still in a segment, which never matches, its postings being gone)."""
     if run is None:
-        run = kept.get(key)
-    return memoryview(b"") if run is None else run
+        return
+    if run.format == flat.typecode:
+        flat.frombytes(run.cast("B"))
+    else:  # the index has just passed 65,536 words: the kept runs widen
+        flat.extend(run)
 
 
 def _doc_ids(reader: Any) -> list[str | None]:
@@ -528,64 +535,92 @@ def _column(reader: Any, name: str) -> list[Any]:
 class _AddedSequences:
     """Runs of word numbers (four bytes each) by passage key, appended to a file of the
     generation (never linked into the next: indexer.generations) so that a build's runs are
-    not all in memory."""
+    not all in memory. A document's passages come in order (n = 1, 2, ...): where each run
+    starts is kept per document, not per passage (the 10x corpus has 526,000 of them)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file: Any = None
-        self._where: dict[tuple[str, int], tuple[int, int]] = {}
+        self._bounds: dict[str, tuple[int, array]] = {}  # doc_id -> (first n, run offsets)
+        self._odd: dict[tuple[str, int], tuple[int, int]] = {}  # any passage out of order
         self._size = 0
         self._map: mmap.mmap | None = None
 
-    def add(self, key: tuple[str, int], sequence: bytes) -> None:
+    def add(self, key: tuple[str, int], run: bytes) -> None:
         if self._file is None:
             self._file = open(generations.create_new(self.path), "wb")  # noqa: SIM115
-        self._file.write(sequence)
-        self._where[key] = (self._size, self._size + len(sequence))
-        self._size += len(sequence)
+        self._file.write(run)
+        start, end = self._size, self._size + len(run)
+        self._size = end
+        doc_id, n = key
+        self._odd.pop(key, None)
+        entry = self._bounds.get(doc_id)
+        if entry is None or n <= entry[0]:  # the document's first passage (or it again)
+            self._bounds[doc_id] = (n, array("q", [start, end]))
+        elif n == entry[0] + len(entry[1]) - 1 and entry[1][-1] == start:
+            entry[1].append(end)
+        else:
+            self._odd[key] = (start, end)
 
-    def finish(self) -> dict[tuple[str, int], memoryview]:
-        """Every run added, by key: views of the file's numbers, mapped (nothing copied)."""
-        if self._file is None:
-            return {}
-        self._file.close()
-        if not self._size:
-            return {key: memoryview(b"") for key in self._where}
-        with self.path.open("rb") as handle:
-            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        data = memoryview(self._map)
-        return {key: data[start:end].cast("I") for key, (start, end) in self._where.items()}
+    def finish(self) -> None:
+        """Map the file for `get` (nothing is read into memory)."""
+        if self._file is not None:
+            self._file.close()
+            if self._size:
+                with self.path.open("rb") as handle:
+                    self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def get(self, key: tuple[str, int]) -> memoryview | None:
+        """The run added for a passage (a view of the mapped file), None if none was."""
+        doc_id, n = key
+        span = self._odd.get(key)
+        if span is None and doc_id in self._bounds:
+            first, bounds = self._bounds[doc_id]
+            if 0 <= n - first < len(bounds) - 1:
+                span = bounds[n - first], bounds[n - first + 1]
+        if span is None:
+            return None
+        if span[0] == span[1] or self._map is None:
+            return memoryview(b"").cast("I")
+        return memoryview(self._map)[span[0] : span[1]].cast("I")
 
     def discard(self) -> None:
         if self._file is not None:
             self._file.close()
-        self._map = None  # the views taken of it keep it until they are dropped
+        self._map = None  # a view taken of it keeps it until dropped
         self.path.unlink(missing_ok=True)
 
 
 class _Kept:
-    """The previous generation's runs of word numbers, by passage key (its whoosh columns and
-    its arrays: the passages it had, whatever whoosh's merge made of their docnums)."""
+    """The previous generation's runs of word numbers, by passage key (its arrays, and its
+    whoosh column of numbers: the passages it had, whatever whoosh's merge made of their
+    docnums). Asked document by document, it keeps one document's passages at a time."""
 
     def __init__(self, previous: Path | None) -> None:
         self._previous = previous
-        self._keys: dict[tuple[str, int], int] = {}
         self._index: Any = None
         self._arrays: arrays.Arrays | None = None
+        self._numbers: list[int] = []  # each previous passage's number in its document
+        self._doc: str | None = None
+        self._docnums: dict[int, int] = {}  # the document `_doc`'s passages by number
 
     def __enter__(self) -> _Kept:
         if self._previous is not None:
             self._index = index.open_dir(str(self._previous), indexname=INDEX_NAME)
-            self._arrays = arrays.Arrays(self._previous)
             with self._index.reader() as reader:
-                doc_ids = self._arrays.owner_list("doc_id")
-                keys = zip(doc_ids, _column(reader, "number"), strict=True)
-                self._keys = {key: docnum for docnum, key in enumerate(keys) if key[0]}
+                self._numbers = _column(reader, "number")
+            self._arrays = arrays.Arrays(self._previous)
         return self
 
-    def get(self, key: tuple[str, int]) -> memoryview | None:
-        docnum = self._keys.get(key)
-        if docnum is None or self._arrays is None:
+    def get(self, key: tuple[str | None, int]) -> memoryview | None:
+        doc_id, n = key
+        if self._arrays is None or doc_id is None:
+            return None
+        if doc_id != self._doc:
+            docnums = self._arrays.postings_lists("doc_id", doc_id)[0]
+            self._doc, self._docnums = doc_id, {self._numbers[d]: d for d in docnums}
+        docnum = self._docnums.get(n)
+        if docnum is None:
             return None
         flat, starts = self._arrays.view("sequence")[0], self._arrays.view("sequence.starts")[0]
         return flat[starts[docnum] : starts[docnum + 1]]
