@@ -116,8 +116,11 @@ class Store:
             )
             store.follow_links = data.get("follow_links") is True
             store.parameters = Parameters.from_manifest(data.get("ranking"))
-            if not (generation / WORDS).is_file():
-                raise IndexDamaged(f"{generation / WORDS} is missing")
+            words = generation / WORDS
+            if not words.is_file():
+                raise IndexDamaged(f"{words} is missing")
+            if words.stat().st_size != data.get("words_bytes"):
+                raise IndexDamaged(f"{words} is not the table of word numbers its index wrote")
             store.generation = generation
             store._arrays = arrays.Arrays(generation)
             store.words = Sequences(store._arrays, generation / WORDS)

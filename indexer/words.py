@@ -17,6 +17,7 @@ from pathlib import Path
 
 from indexer.analysis import StemTable
 from indexer.arrays import Arrays
+from indexer.errors import IndexDamaged
 from indexer.generations import write_atomically
 
 NARROW_WORDS = 1 << 16  # up to this many words, a number fits in two bytes
@@ -33,9 +34,12 @@ class WordNumbers:
     def __init__(self, previous: Path | None = None) -> None:
         self._numbers: dict[str, int] = {}
         if previous is not None and previous.is_file():
-            for line in previous.read_text("utf-8").splitlines():
-                word, number = line.split("\t")
-                self._numbers[word] = int(number)
+            try:
+                for line in previous.read_text("utf-8").splitlines():
+                    word, number = line.split("\t")
+                    self._numbers[word] = int(number)
+            except ValueError:  # UnicodeDecodeError included
+                raise _damaged(previous) from None
 
     def __len__(self) -> int:
         return len(self._numbers)
@@ -75,8 +79,17 @@ class Sequences:
             self._table = StemTable(self._path)
         numbers = []
         for word in words:
-            number = self._table.get(word)
+            try:
+                number = self._table.get(word)
+            except UnicodeDecodeError:
+                raise _damaged(self._path) from None
             if number is None:
                 return None
+            if not number.isdigit() or int(number) >= 1 << 8 * self.width:
+                raise _damaged(self._path)
             numbers.append(int(number))
         return array("H" if self.width == 2 else "I", numbers).tobytes()
+
+
+def _damaged(path: Path) -> IndexDamaged:
+    return IndexDamaged(f"{path} is not a table of word numbers")

@@ -162,6 +162,8 @@ class StoreWriter:
                 "whoosh": WHOOSH_VERSION,
                 "roots": self.roots,
                 "follow_links": self.follow_links,
+                # the word table's size, checked when the index is opened (indexer.words)
+                "words_bytes": (self._generation / generations.WORDS).stat().st_size,
                 **({} if self.parameters == Parameters() else {"ranking": asdict(self.parameters)}),
                 "retired_keys": self._retired_keys(),
                 "problems": dict(sorted(self.problems.items())),

@@ -215,8 +215,15 @@ class Commands(click.Group):
             return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from indexer.errors import IndexDamaged
+
         with _one_line_usage_errors():
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except IndexDamaged as error:  # found while reading, after the index opened
+                raise click.ClickException(
+                    f"the index is damaged ({error}). Rebuild it with: search index --rebuild"
+                ) from None
 
 
 @contextlib.contextmanager

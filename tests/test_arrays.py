@@ -319,3 +319,35 @@ def test_a_word_keeps_its_number_and_runs_widen_past_65536_words(
         engine = Engine.open(index, ranking=path)
         assert engine.search('"leavers plan 7 for the"').total == 1, path
         assert engine.search('"newcomers plan 7 for the"').total == 1, path
+
+
+@pytest.mark.parametrize("same_size", [False, True], ids=["other size", "same size"])
+@pytest.mark.parametrize("garbage", [b"care\tx\n", b"care\n", b"\xff\xfe\tcare\n"])
+def test_a_garbled_word_table_is_a_damaged_index_in_one_line(
+    tmp_path: Path, garbage: bytes, same_size: bool
+) -> None:
+    """words.tsv is checked against its size at open and read back by a phrase query and by
+    the next writer: damage in one line, never a traceback, never a silent wrong answer."""
+    from click.testing import CliRunner
+
+    from search.cli import cli
+
+    corpus = write_corpus(tmp_path / "c", {"a.txt": _paragraphs("leavers", 5)})
+    index = tmp_path / "index"
+    build_index([corpus], index)
+    generation = generations.current(index)
+    assert generation is not None
+    table = generation / "words.tsv"
+    size = table.stat().st_size
+    if same_size:  # the words the query needs, garbled, at the size the manifest says
+        garbage = (b"care\tx\nleaver\ty\n" + b"z" * size)[: size - 1] + b"\n"
+    table.unlink()  # a new file, not the linked one
+    table.write_bytes(garbage)
+    for args in (
+        ["query", '"care leavers"', "--index", str(index)],
+        ["index", str(corpus), "--index", str(index)],
+    ):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "words.tsv" in result.output and "damaged" in result.output, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
