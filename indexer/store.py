@@ -175,7 +175,15 @@ class Store:
         return self._whoosh.row(docnum)
 
     def get(self, citation: str) -> PassageRow | None:
-        return self._whoosh.find(citation=citation)
+        """The passage a citation key names ("<document id>#<n>", indexer.pipeline): the
+        document's passages from our arrays, then the one whose number is n."""
+        doc_id, _, number = citation.rpartition("#")
+        if not (doc_id and number.isdigit()):
+            return None
+        for docnum in self.postings_lists(doc_id, "doc_id")[0]:
+            if self._whoosh.number_of(docnum) == int(number):
+                return self.row(docnum)
+        return None
 
     def get_by_paragraph(self, doc_id: str, label: str) -> PassageRow | None:
         return self._whoosh.find(doc_id=doc_id, paragraph=label)

@@ -129,7 +129,7 @@ def _schema() -> fields.Schema:
     return fields.Schema(
         # Document metadata (title, dates, years...) lives in the manifest; filters on it
         # become a set of document ids. A passage carries only what is its own.
-        citation=fields.ID(stored=True, unique=True),
+        citation=fields.STORED,  # "<doc_id>#<n>": found by its parts (Store.get), not indexed
         doc_id=fields.ID(stored=True),  # which passage is whose: our arrays (arrays-doc_id.*)
         n=fields.STORED,
         paragraph=fields.ID(stored=True),
@@ -407,9 +407,12 @@ class WhooshReader:
         reader = self._searcher.reader()
         return _row(reader.stored_fields(docnum), COLUMNS.get(reader, "length")[docnum])
 
+    def number_of(self, docnum: int) -> int:
+        """A passage's number in its document, from a column (no stored fields are loaded)."""
+        return COLUMNS.get(self._searcher.reader(), "number")[docnum]
+
     def find(self, **terms: str) -> PassageRow | None:
-        """The one passage whose stored ID fields hold these values (citation, or doc_id and
-        paragraph)."""
+        """The one passage whose indexed ID fields hold these values (doc_id and paragraph)."""
         stored = self._searcher.document(**terms)
         return _row(stored) if stored else None
 
