@@ -59,6 +59,7 @@ def assert_arrays_agree_with_whoosh(store: Store) -> None:
         for missing in ("zzz-not-a-term", "", "\uffff" * 40):  # past the end, longer than any
             assert len(store.postings(missing, field)[0]) == 0
             assert len(store.postings_lists(missing, field)[0]) == 0
+    assert store.get("no-such-document#1") is None and store.get("#1") is None
     lengths = list(reader.column_reader("length"))
     assert store.lengths().tolist() == [float(n) for n in lengths]
     assert store.length_list().tolist() == lengths
@@ -77,7 +78,10 @@ def assert_arrays_agree_with_whoosh(store: Store) -> None:
     for docnum in range(size):
         if reader.is_deleted(docnum):
             continue
-        analysed = analyse(reader.stored_fields(docnum)["text"], keep_stopwords=True)
+        stored = reader.stored_fields(docnum)
+        found = store.get(stored["citation"])  # by its document's passages and their numbers
+        assert found is not None and found.text == stored["text"], stored["citation"]
+        analysed = analyse(stored["text"], keep_stopwords=True)
         expected = [table[w.text] for w in analysed]
         assert flat[starts[docnum] : starts[docnum] + words[docnum]].tolist() == expected
         assert plain_flat[plain_starts[docnum] : plain_starts[docnum + 1]].tolist() == expected
