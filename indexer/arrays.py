@@ -241,10 +241,14 @@ class Arrays:
                 owners[docnum] = value
         return owners
 
-    def sequence_of(self, docnum: int) -> bytes:
-        """One passage's word numbers (indexer.words: 2 or 4 bytes a word), without numpy."""
+    def run(self, docnum: int) -> memoryview:
+        """One passage's word numbers (indexer.words), a view of the map, without numpy."""
         flat, starts = self.view("sequence")[0], self.view("sequence.starts")[0]
-        return flat[starts[docnum] : starts[docnum + 1]].tobytes()
+        return flat[starts[docnum] : starts[docnum + 1]]
+
+    def sequence_of(self, docnum: int) -> bytes:
+        """The same as bytes (2 or 4 a word), as phrases are compared."""
+        return self.run(docnum).tobytes()
 
     def postings_lists(self, field: str, term: str) -> tuple[memoryview, memoryview]:
         """(docnums, counts) of a term as memoryviews of the maps: `postings` without numpy."""

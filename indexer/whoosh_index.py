@@ -172,20 +172,16 @@ class ColumnCache:
     reader lives (a store keeps its reader open until it is closed)."""
 
     def __init__(self) -> None:
-        self._readers: weakref.WeakKeyDictionary[Any, dict[tuple[str, bool], Any]] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._readers: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
-    def get(self, reader: Any, name: str, *, translate: bool = True) -> Any:
-        """`translate=False`: the column's bytes as stored (no conversion per value)."""
+    def get(self, reader: Any, name: str) -> Any:
         columns = self._readers.setdefault(reader, {})
-        key = (name, translate)
-        if key not in columns:
-            columns[key] = reader.column_reader(name, translate=translate)
-        return columns[key]
+        if name not in columns:
+            columns[name] = reader.column_reader(name)
+        return columns[name]
 
 
-COLUMNS = ColumnCache()  # shared by the reader and the queries it builds (_InSequence)
+COLUMNS = ColumnCache()  # shared by the reader and the weighting it makes (ExactBM25)
 
 
 class ExactBM25(scoring.WeightingModel):
@@ -495,7 +491,8 @@ class WhooshWriter:
         self._numbers.write(self._generation / WORDS)
         wide = width_for(len(self._numbers)) == 4
         flat, starts = array("I" if wide else "H"), array("q", [0])
-        with self._index.reader() as reader, _Kept(self._previous) as kept:
+        kept = _Kept(self._previous)
+        with self._index.reader() as reader:
             for key in zip(_doc_ids(reader), _column(reader, "number"), strict=True):
                 run = self._added.get(key)
                 if run is None:
@@ -600,20 +597,14 @@ class _Kept:
     docnums). Asked document by document, it keeps one document's passages at a time."""
 
     def __init__(self, previous: Path | None) -> None:
-        self._previous = previous
-        self._index: Any = None
         self._arrays: arrays.Arrays | None = None
         self._numbers: list[int] = []  # each previous passage's number in its document
         self._doc: str | None = None
         self._docnums: dict[int, int] = {}  # the document `_doc`'s passages by number
-
-    def __enter__(self) -> _Kept:
-        if self._previous is not None:
-            self._index = index.open_dir(str(self._previous), indexname=INDEX_NAME)
-            with self._index.reader() as reader:
+        if previous is not None:
+            with index.open_dir(str(previous), indexname=INDEX_NAME).reader() as reader:
                 self._numbers = _column(reader, "number")
-            self._arrays = arrays.Arrays(self._previous)
-        return self
+            self._arrays = arrays.Arrays(previous)
 
     def get(self, key: tuple[str | None, int]) -> memoryview | None:
         doc_id, n = key
@@ -623,11 +614,4 @@ class _Kept:
             docnums = self._arrays.postings_lists("doc_id", doc_id)[0]
             self._doc, self._docnums = doc_id, {self._numbers[d]: d for d in docnums}
         docnum = self._docnums.get(n)
-        if docnum is None:
-            return None
-        flat, starts = self._arrays.view("sequence")[0], self._arrays.view("sequence.starts")[0]
-        return flat[starts[docnum] : starts[docnum + 1]]
-
-    def __exit__(self, *exc: object) -> None:
-        if self._index is not None:
-            self._index.close()
+        return None if docnum is None else self._arrays.run(docnum)

@@ -132,8 +132,9 @@ class PlainScorer:
         docnums, word_counts = self.store.postings_lists(clause.terms[0])
         counts: dict[int, float] = dict(zip(docnums, map(float, word_counts), strict=True))
         phrase = clause.terms[1:]
-        numbers = self.store.words.phrase(clause.sequence)
-        if len(phrase) == 1 and len(clause.sequence) == 1:  # a one-word form: its postings
+        one_word = len(phrase) == 1 and len(clause.sequence) == 1
+        numbers = None if one_word else self.store.words.phrase(clause.sequence)
+        if one_word:  # a one-word form: its postings
             for d, c in zip(*self.store.postings_lists(phrase[0]), strict=True):
                 counts[d] = counts.get(d, 0.0) + c
         elif phrase and numbers is not None:  # (None: a word of it is in no passage)

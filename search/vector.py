@@ -131,8 +131,9 @@ class VectorScorer:
         counts = np.zeros(self.size, dtype=np.float64)
         counts[word_docnums] += word_counts
         phrase = clause.terms[1:]
-        numbers = self.store.words.phrase(clause.sequence)
-        if len(phrase) == 1 and len(clause.sequence) == 1:  # a one-word form: its postings
+        one_word = len(phrase) == 1 and len(clause.sequence) == 1
+        numbers = None if one_word else self.store.words.phrase(clause.sequence)
+        if one_word:  # a one-word form: its postings
             other, other_counts = self.store.postings(phrase[0])
             counts[other] += other_counts
         elif phrase and numbers is not None:  # (None: a word of it is in no passage)
